@@ -1,0 +1,62 @@
+// A bounded LRU cache of serialised comment lists, invalidated when a content gets a comment.
+// Reads check it first; storage is read only on a miss. Safe across threads (sharded locks).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace comments::api {
+
+struct CachedList {
+  std::string body;  // the JSON array
+  std::string link;  // the Link header value, empty when there is no next page
+};
+
+class ListCache {
+ public:
+  using Entry = std::shared_ptr<const CachedList>;
+
+  explicit ListCache(std::size_t max_bytes);
+  bool enabled() const { return max_bytes_ > 0; }
+
+  Entry get(std::string_view content_id);
+  // Take a ticket before reading storage and hand it to put(): a put whose ticket predates an
+  // invalidation of the same shard is dropped, so a slow reader never caches a stale list.
+  std::uint64_t ticket(std::string_view content_id);
+  void put(std::string_view content_id, std::uint64_t ticket, Entry entry);
+  void invalidate(std::string_view content_id);
+  std::size_t bytes() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Node {
+    Entry entry;
+    std::list<std::string>::iterator lru;
+    std::size_t size = 0;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Node, Hash, std::equal_to<>> map;
+    std::list<std::string> lru;  // most recently used first
+    std::size_t bytes = 0;
+    std::uint64_t invalidations = 0;
+  };
+  static constexpr std::size_t kShards = 32;
+
+  Shard& shard(std::string_view content_id);
+  void erase(Shard& s, std::unordered_map<std::string, Node, Hash, std::equal_to<>>::iterator it);
+
+  std::size_t max_bytes_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace comments::api

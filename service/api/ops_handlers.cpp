@@ -1,0 +1,54 @@
+// Liveness never looks at storage (a database outage must not restart pods); readiness does.
+#include "service/api/ops_handlers.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "comments/version.hpp"
+#include "service/api/responses.hpp"
+
+namespace comments::api {
+
+namespace http = boost::beast::http;
+
+OpsHandlers::OpsHandlers(store::Storage& storage, Readiness& readiness, metrics::Metrics& metrics)
+    : storage_(storage), readiness_(readiness), metrics_(metrics) {}
+
+Response OpsHandlers::healthz() const {
+  return json_response(http::status::ok, R"({"status":"OK"})");
+}
+
+Response OpsHandlers::readyz() const {
+  if (readiness_.draining()) {
+    metrics_.ready().Set(0);
+    return error_response(http::status::service_unavailable, "shutting down");
+  }
+  if (!storage_.healthy()) {
+    metrics_.ready().Set(0);
+    return error_response(http::status::service_unavailable,
+                          "storage unavailable: " + storage_.last_error());
+  }
+  metrics_.ready().Set(1);
+  boost::json::object o;
+  o["status"] = "READY";
+  o["storage"] = storage_.backend().name();
+  return json_response(http::status::ok, boost::json::serialize(o));
+}
+
+Response OpsHandlers::version() const {
+  boost::json::object o;
+  o["version"] = build::version;
+  o["revision"] = build::revision;
+  return json_response(http::status::ok, boost::json::serialize(o));
+}
+
+Response OpsHandlers::metrics() const {
+  metrics_.ready().Set(!readiness_.draining() && storage_.healthy() ? 1 : 0);
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = metrics_.serialize();
+  return res;
+}
+
+}  // namespace comments::api

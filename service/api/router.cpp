@@ -1,0 +1,93 @@
+// Routing by exact path (and one path parameter), methods checked per route (405 with Allow).
+#include "service/api/router.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "service/api/responses.hpp"
+#include "service/api/validation.hpp"
+#include "service/log/logger.hpp"
+
+namespace comments::api {
+namespace {
+
+namespace http = boost::beast::http;
+constexpr std::string_view kListPrefix = "/api/comment/list/";
+
+bool is_get_or_head(http::verb v) { return v == http::verb::get || v == http::verb::head; }
+
+}  // namespace
+
+Router::Router(CommentsHandlers& comments, OpsHandlers& ops) : comments_(comments), ops_(ops) {}
+
+boost::asio::awaitable<Handled> Router::handle(const Request& req) {
+  std::string failure;
+  try {
+    Handled handled = co_await dispatch(req);
+    co_return handled;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  log::error("request failed", {{"error", failure}});
+  co_return Handled{error_response(http::status::internal_server_error, "internal error"),
+                    Route::unmatched};
+}
+
+boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
+  auto target = boost::urls::parse_origin_form(req.target());
+  if (!target) {
+    co_return Handled{error_response(http::status::bad_request, "malformed request target"),
+                      Route::unmatched};
+  }
+  const auto path = std::string_view(target->encoded_path());
+  const auto method = req.method();
+
+  if (path == "/api/comment/new") {
+    if (method != http::verb::post) {
+      co_return Handled{method_not_allowed("POST"), Route::comment_new};
+    }
+    // Awaiting inside a braced initialiser miscompiles with GCC 12: await into a variable first.
+    Response res = co_await comments_.create(req);
+    co_return Handled{std::move(res), Route::comment_new};
+  }
+
+  if (path.starts_with(kListPrefix)) {
+    const auto raw = path.substr(kListPrefix.size());
+    if (!raw.empty() && raw.find('/') == std::string_view::npos) {
+      if (!is_get_or_head(method)) {
+        co_return Handled{method_not_allowed("GET, HEAD"), Route::comment_list};
+      }
+      auto pct = boost::urls::make_pct_string_view(raw);
+      std::string id = pct ? pct->decode() : std::string();
+      if (!pct || !valid_content_id(id)) {
+        co_return Handled{
+            error_response(http::status::bad_request,
+                           "content_id must be 1-128 characters of letters, digits and . _ ~ : -"),
+            Route::comment_list};
+      }
+      Response res = co_await comments_.list(std::move(id), target->params());
+      co_return Handled{std::move(res), Route::comment_list};
+    }
+  }
+
+  struct Op {
+    std::string_view path;
+    Route route;
+    Response (OpsHandlers::*handler)() const;
+  };
+  static constexpr std::array<Op, 4> kOps{{{"/healthz", Route::healthz, &OpsHandlers::healthz},
+                                           {"/readyz", Route::readyz, &OpsHandlers::readyz},
+                                           {"/version", Route::version, &OpsHandlers::version},
+                                           {"/metrics", Route::metrics, &OpsHandlers::metrics}}};
+  for (const auto& op : kOps) {
+    if (path == op.path) {
+      if (!is_get_or_head(method)) {
+        co_return Handled{method_not_allowed("GET, HEAD"), op.route};
+      }
+      co_return Handled{(ops_.*op.handler)(), op.route};
+    }
+  }
+  co_return Handled{error_response(http::status::not_found, "no such route"), Route::unmatched};
+}
+
+}  // namespace comments::api

@@ -1,0 +1,56 @@
+// The HTTP server: one io_context and SO_REUSEPORT acceptor per thread, one coroutine per
+// connection, limits on connections, in-flight requests, sizes and time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "service/api/router.hpp"
+#include "service/metrics/metrics.hpp"
+
+namespace comments::http {
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 8000;
+  unsigned threads = 1;
+  std::size_t max_connections = 10000;
+  std::size_t max_in_flight = 4096;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+struct Shared;
+struct Worker;
+
+class Server {
+ public:
+  Server(ServerOptions options, api::Router& router, metrics::Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every acceptor and starts the I/O threads. Throws boost::system::system_error.
+  void start();
+  std::uint16_t port() const { return port_; }
+
+  // Shutdown steps: stop accepting and close idle keep-alive connections; connections busy
+  // with a request finish it (answered with Connection: close) and then close.
+  void stop_accepting();
+  std::size_t open_connections() const;
+  // Stops the I/O threads; connections still open are dropped.
+  void stop();
+
+ private:
+  std::unique_ptr<Shared> shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace comments::http

@@ -1,0 +1,223 @@
+// One connection: read a request under a deadline, handle it, write the answer, repeat while
+// keep-alive. Every protocol error becomes a JSON error or a closed connection, never a crash.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+
+#include "service/api/responses.hpp"
+#include "service/http/worker.hpp"
+#include "service/log/logger.hpp"
+
+namespace comments::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+
+std::string_view method_label(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return "GET";
+    case bhttp::verb::head:
+      return "HEAD";
+    case bhttp::verb::post:
+      return "POST";
+    default:
+      return "OTHER";
+  }
+}
+
+// Keeps the worker's view of its connections and the shared counters right on every exit path.
+class Registration {
+ public:
+  Registration(Shared& shared, Worker& worker, SessionState& state)
+      : shared_(shared), worker_(worker), it_(worker.sessions.insert(worker.sessions.end(), &state)) {}
+  ~Registration() {
+    worker_.sessions.erase(it_);
+    shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Shared& shared_;
+  Worker& worker_;
+  std::list<SessionState*>::iterator it_;
+};
+
+class Session {
+ public:
+  Session(Shared& shared, Worker& worker, tcp::socket socket)
+      : shared_(shared), worker_(worker), stream_(std::move(socket)) {}
+
+  asio::awaitable<void> run() {
+    SessionState state{&stream_, false};
+    Registration registration(shared_, worker_, state);
+    const auto& opt = shared_.options;
+    for (;;) {
+      if (buffer_.size() == 0) {
+        // Between requests: wait for the first byte under the idle timeout.
+        if (shared_.stopping.load(std::memory_order_relaxed)) {
+          break;
+        }
+        state.idle = true;
+        stream_.expires_after(opt.idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
+        state.idle = false;
+        if (ec) {
+          break;
+        }
+        buffer_.commit(n);
+      }
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(opt.max_body_bytes);
+      stream_.expires_after(opt.header_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+      if (hec) {
+        if (hec == bhttp::error::header_limit) {
+          co_await reject(bhttp::status::request_header_fields_too_large, "request headers too large");
+        } else if (hec == beast::error::timeout) {
+          co_await reject(bhttp::status::request_timeout, "request headers not received in time");
+        } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
+                   hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
+          co_await reject(bhttp::status::bad_request, "malformed HTTP request");
+        }
+        break;
+      }
+      if (auto length = parser.content_length(); length && *length > opt.max_body_bytes) {
+        co_await reject(bhttp::status::payload_too_large,
+                        "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
+                        parser.get().method());
+        break;
+      }
+      if (!parser.is_done()) {
+        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
+          stream_.expires_after(opt.body_timeout);
+          auto [cec, cn] = co_await bhttp::async_write(stream_, cont, kTuple);
+          if (cec) {
+            break;
+          }
+        }
+        stream_.expires_after(opt.body_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+        if (bec) {
+          if (bec == bhttp::error::body_limit) {
+            co_await reject(bhttp::status::payload_too_large,
+                            "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
+                            parser.get().method());
+          } else if (bec == beast::error::timeout) {
+            co_await reject(bhttp::status::request_timeout, "request body not received in time",
+                            parser.get().method());
+          } else if (bec != bhttp::error::end_of_stream && bec != asio::error::eof &&
+                     bec != asio::error::connection_reset) {
+            co_await reject(bhttp::status::bad_request, "malformed HTTP request body",
+                            parser.get().method());
+          }
+          break;
+        }
+      }
+
+      const bool keep = co_await answer(parser.get());
+      if (!keep) {
+        break;
+      }
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+ private:
+  // Handles one complete request; returns whether the connection stays open.
+  asio::awaitable<bool> answer(const api::Request& req) {
+    const auto t0 = std::chrono::steady_clock::now();
+    api::Handled handled;
+    const std::size_t busy = shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    if (busy >= shared_.options.max_in_flight) {
+      shared_.metrics.requests_shed().Increment();
+      handled.response =
+          api::error_response(bhttp::status::service_unavailable, "server overloaded; retry later");
+      handled.response.set(bhttp::field::retry_after, "1");
+    } else {
+      handled = co_await shared_.router.handle(req);
+    }
+    shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+
+    auto& res = handled.response;
+    const std::string id = worker_.request_ids.next(req["X-Request-Id"]);
+    const bool keep = req.keep_alive() && !shared_.stopping.load(std::memory_order_relaxed);
+    finish(res, req.version(), keep, req.method() == bhttp::verb::head);
+    res.set("X-Request-Id", id);
+    stream_.expires_after(shared_.options.body_timeout);
+    auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
+    record(t0, req.method(), handled.route, res.result_int(), written, id);
+    co_return !ec && keep;
+  }
+
+  static void finish(api::Response& res, unsigned version, bool keep, bool head) {
+    res.version(version);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.keep_alive(keep);
+    res.prepare_payload();
+    if (head) {
+      res.body().clear();  // Content-Length stays that of the GET answer
+    }
+  }
+
+  // Answers a request that could not be read whole, then the caller closes the connection.
+  asio::awaitable<void> reject(bhttp::status status, std::string message,
+                               bhttp::verb method = bhttp::verb::unknown) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = api::error_response(status, message);
+    finish(res, 11, false, false);
+    stream_.expires_after(std::chrono::seconds(2));
+    auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
+    record(t0, method, api::Route::unmatched, res.result_int(), written, {});
+  }
+
+  void record(std::chrono::steady_clock::time_point t0, bhttp::verb method, api::Route route,
+              unsigned code, std::size_t bytes, std::string_view id) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto m = method_label(method);
+    auto& series = shared_.metrics.request(static_cast<std::size_t>(route), m, code);
+    series.count->Increment();
+    series.duration->Observe(seconds);
+    if (log::enabled(log::Level::info)) {
+      log::info("request", {{"method", m},
+                            {"route", api::route_template(route)},
+                            {"status", code},
+                            {"duration_ms", seconds * 1000.0},
+                            {"bytes", bytes},
+                            {"request_id", id}});
+    }
+  }
+
+  Shared& shared_;
+  Worker& worker_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_session(Shared& shared, Worker& worker, tcp::socket socket) {
+  Session session(shared, worker, std::move(socket));
+  co_await session.run();
+}
+
+}  // namespace comments::http

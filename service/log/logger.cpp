@@ -1,0 +1,129 @@
+// spdlog supplies time, level and a thread-safe stdout sink; this file formats the fields.
+#include "service/log/logger.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+namespace comments::log {
+namespace {
+
+struct State {
+  std::shared_ptr<spdlog::logger> logger;
+  config::LogFormat format = config::LogFormat::json;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+spdlog::level::level_enum to_spdlog(Level level) {
+  switch (level) {
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+void append_json_string(fmt::memory_buffer& out, std::string_view s) {
+  // Plain identifiers (the common case) need no escaping; anything else goes through Boost.JSON.
+  bool plain = true;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+  } else {
+    auto quoted = boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+    out.append(std::string_view(quoted));
+  }
+}
+
+void append_value(fmt::memory_buffer& out, const Field::Value& v, bool json) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          if (json) {
+            append_json_string(out, x);
+          } else {
+            out.append(x);
+          }
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out.append(std::string_view(x ? "true" : "false"));
+        } else {
+          fmt::format_to(std::back_inserter(out), "{}", x);
+        }
+      },
+      v);
+}
+
+}  // namespace
+
+void init(Level level, config::LogFormat format) {
+  auto& s = state();
+  if (!s.logger) {
+    s.logger = std::make_shared<spdlog::logger>("comments",
+                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  }
+  s.format = format;
+  s.logger->set_level(to_spdlog(level));
+  s.logger->flush_on(spdlog::level::trace);
+  if (format == config::LogFormat::json) {
+    s.logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
+                          spdlog::pattern_time_type::utc);
+  } else {
+    s.logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc);
+  }
+}
+
+bool enabled(Level level) {
+  auto& s = state();
+  return s.logger && s.logger->should_log(to_spdlog(level));
+}
+
+void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  if (!enabled(level)) {
+    return;
+  }
+  thread_local fmt::memory_buffer line;
+  line.clear();
+  const bool json = state().format == config::LogFormat::json;
+  if (json) {
+    line.append(std::string_view("\"msg\":"));
+    append_json_string(line, message);
+    for (const auto& f : fields) {
+      line.push_back(',');
+      line.push_back('"');
+      line.append(f.key);
+      line.append(std::string_view("\":"));
+      append_value(line, f.value, true);
+    }
+  } else {
+    line.append(message);
+    for (const auto& f : fields) {
+      line.push_back(' ');
+      line.append(f.key);
+      line.push_back('=');
+      append_value(line, f.value, false);
+    }
+  }
+  state().logger->log(to_spdlog(level), std::string_view(line.data(), line.size()));
+}
+
+}  // namespace comments::log

@@ -1,0 +1,90 @@
+// comments-service: parses configuration and wires the capabilities together; nothing else.
+#include <iostream>
+
+#include "comments/version.hpp"
+#include "service/api/comments_handlers.hpp"
+#include "service/api/list_cache.hpp"
+#include "service/api/ops_handlers.hpp"
+#include "service/api/router.hpp"
+#include "service/config/config.hpp"
+#include "service/healthcheck/probe.hpp"
+#include "service/http/server.hpp"
+#include "service/log/logger.hpp"
+#include "service/metrics/metrics.hpp"
+#include "service/shutdown/shutdown.hpp"
+#include "service/store/storage.hpp"
+
+namespace {
+
+using namespace comments;
+
+int serve(const config::Config& c) {
+  log::init(c.log_level, c.log_format);
+  metrics::Metrics metrics({api::kRouteTemplates.begin(), api::kRouteTemplates.end()}, build::version,
+                           build::revision);
+
+  std::unique_ptr<store::Backend> backend;
+  try {
+    backend = store::open(c.storage, {c.sqlite_synchronous, c.storage_password_file, c.db_pool_size});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "comments-service: --storage: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    log::error("cannot open storage", {{"error", e.what()}});
+    return 1;
+  }
+  const std::string backend_name(backend->name());
+  // Another process writing the same data would make cached lists stale.
+  api::ListCache cache(backend->exclusive() ? c.list_cache_bytes : 0);
+  store::Storage storage(std::move(backend), {.read_threads = c.read_threads}, metrics);
+  storage.on_commit([&cache](std::span<const store::NewComment> batch) {
+    for (const auto& n : batch) {
+      cache.invalidate(n.content_id);
+    }
+  });
+
+  api::Readiness readiness;
+  api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size);
+  api::OpsHandlers ops(storage, readiness, metrics);
+  api::Router router(comments, ops);
+  http::Server server({.address = c.listen,
+                       .port = c.port,
+                       .threads = c.threads,
+                       .max_connections = c.max_connections,
+                       .max_in_flight = c.max_in_flight,
+                       .max_body_bytes = c.max_body_bytes,
+                       .header_timeout = c.header_timeout,
+                       .body_timeout = c.body_timeout,
+                       .idle_timeout = c.idle_timeout},
+                      router, metrics);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error("cannot listen", {{"address", c.listen}, {"port", c.port}, {"error", e.what()}});
+    storage.stop();
+    return 1;
+  }
+  log::info("listening", {{"address", c.listen},
+                          {"port", server.port()},
+                          {"storage", backend_name},
+                          {"threads", c.threads},
+                          {"version", build::version},
+                          {"revision", build::revision},
+                          {"log_level", config::to_string(c.log_level)}});
+  return shutdown::run_until_signalled(server, storage, readiness,
+                                       {.delay = c.shutdown_delay, .drain = c.drain_timeout});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = config::parse(argc, argv);
+  if (!parsed.command) {
+    return parsed.exit_code;
+  }
+  const auto& cmd = *parsed.command;
+  if (cmd.kind == config::Command::Kind::healthcheck) {
+    return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
+  }
+  return serve(cmd.config);
+}

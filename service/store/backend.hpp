@@ -1,0 +1,60 @@
+// The storage interface every backend (memory, SQLite, PostgreSQL) implements, and its data types.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "service/store/errors.hpp"
+
+namespace comments::store {
+
+struct NewComment {
+  std::string content_id;
+  std::string email;
+  std::string text;
+  std::int64_t created_at_ms = 0;  // set by the caller, stored as given
+};
+
+struct Comment {
+  std::int64_t id = 0;
+  std::string email;
+  std::string text;
+  std::int64_t created_at_ms = 0;
+};
+
+// Comments of one content with id > after, in id (= insertion) order.
+struct Page {
+  std::vector<Comment> comments;
+};
+
+// Blocking operations. Failures throw StoreError.
+//  - append is called from one writer thread only; it stores the whole batch in one transaction
+//    (all or nothing) and returns the new ids in batch order; ids grow in commit order.
+//  - list and ping may be called from many threads at once.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // True when no other process writes to the same data, so this process may cache lists.
+  virtual bool exclusive() const = 0;
+  virtual std::vector<std::int64_t> append(std::span<const NewComment> batch) = 0;
+  virtual Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) = 0;
+  virtual void ping() = 0;
+};
+
+struct OpenOptions {
+  std::string sqlite_synchronous = "normal";
+  std::string password_file;
+  unsigned pool_size = 4;
+};
+
+// Opens the backend a storage URL names: "memory:", "sqlite:<path>", "postgresql://…".
+// Throws std::invalid_argument for a malformed URL, StoreError when it cannot be opened.
+std::unique_ptr<Backend> open(std::string_view url, const OpenOptions& options);
+
+}  // namespace comments::store

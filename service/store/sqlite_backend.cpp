@@ -1,0 +1,278 @@
+// SQLite storage: WAL journal, schema versioned by user_version, group commits in one transaction.
+#include "service/store/sqlite_backend.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace comments::store {
+namespace sqlite {
+
+Connection::~Connection() {
+  sqlite3_finalize(stmt);
+  if (db != nullptr) {
+    sqlite3_close_v2(db);
+  }
+}
+
+}  // namespace sqlite
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Disk full, I/O errors, locks held too long: the operation may work later.
+errc classify(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+      return errc::unavailable;
+    default:
+      return errc::internal;
+  }
+}
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+  std::string msg = what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  throw StoreError(classify(rc), msg);
+}
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw StoreError(classify(rc), std::string("sqlite: ") + msg);
+  }
+}
+
+sqlite3* open_db(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open SQLite database '" + path + "': " +
+                      (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    throw StoreError(errc::unavailable, msg);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+sqlite3_stmt* prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(db, rc, std::string("prepare '") + sql + "'");
+  }
+  return stmt;
+}
+
+int user_version(sqlite3* db) {
+  sqlite3_stmt* stmt = prepare(db, "PRAGMA user_version");
+  int v = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  return v;
+}
+
+void migrate(sqlite3* db) {
+  const int version = user_version(db);
+  if (version > kSchemaVersion) {
+    throw StoreError(errc::internal, "database schema version " + std::to_string(version) +
+                                         " is newer than this service understands (" +
+                                         std::to_string(kSchemaVersion) + ")");
+  }
+  if (version < 1) {
+    exec(db,
+         "BEGIN IMMEDIATE;"
+         "CREATE TABLE IF NOT EXISTS comments ("
+         "  id INTEGER PRIMARY KEY,"
+         "  content_id TEXT NOT NULL,"
+         "  email TEXT NOT NULL,"
+         "  comment TEXT NOT NULL,"
+         "  created_at_ms INTEGER NOT NULL);"
+         "CREATE INDEX IF NOT EXISTS comments_by_content ON comments (content_id, id);"
+         "PRAGMA user_version = 1;"
+         "COMMIT;");
+  }
+}
+
+constexpr const char* kInsert =
+    "INSERT INTO comments (content_id, email, comment, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSelect =
+    "SELECT id, email, comment, created_at_ms FROM comments "
+    "WHERE content_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+
+std::string column_text(sqlite3_stmt* stmt, int col) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+  const int n = sqlite3_column_bytes(stmt, col);
+  return p != nullptr ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+SqliteBackend::SqliteBackend(std::string path, const std::string& synchronous)
+    : path_(std::move(path)) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (auto parent = fs::path(path_).parent_path(); !parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      throw StoreError(errc::unavailable,
+                       "cannot create directory '" + parent.string() + "': " + ec.message());
+    }
+  }
+  // One process per database file: the list cache and group commit assume a single writer.
+  const std::string lock_path = path_ + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) {
+    throw StoreError(errc::unavailable,
+                     "cannot open lock file '" + lock_path + "': " + std::strerror(errno));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw StoreError(errc::unavailable,
+                     "SQLite database '" + path_ +
+                         "' is in use by another process (one comments-service per file; use "
+                         "PostgreSQL for several replicas)");
+  }
+
+  writer_.db = open_db(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  exec(writer_.db, "PRAGMA journal_mode = WAL");
+  exec(writer_.db, synchronous == "full" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  exec(writer_.db, "PRAGMA temp_store = MEMORY");
+  migrate(writer_.db);
+  writer_.stmt = prepare(writer_.db, kInsert);
+  begin_ = prepare(writer_.db, "BEGIN IMMEDIATE");
+  commit_ = prepare(writer_.db, "COMMIT");
+  rollback_ = prepare(writer_.db, "ROLLBACK");
+}
+
+SqliteBackend::~SqliteBackend() {
+  readers_.clear();
+  sqlite3_finalize(begin_);
+  sqlite3_finalize(commit_);
+  sqlite3_finalize(rollback_);
+  if (writer_.db != nullptr) {
+    // Fold the WAL back into the database so the file is complete on its own.
+    sqlite3_wal_checkpoint_v2(writer_.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+  sqlite3_finalize(writer_.stmt);
+  writer_.stmt = nullptr;
+  sqlite3_close_v2(writer_.db);
+  writer_.db = nullptr;
+  if (lock_fd_ >= 0) {
+    ::close(lock_fd_);
+  }
+}
+
+std::vector<std::int64_t> SqliteBackend::append(std::span<const NewComment> batch) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(batch.size());
+  sqlite3* db = writer_.db;
+  auto step_reset = [db](sqlite3_stmt* s, const char* what) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+      fail(db, rc, what);
+    }
+  };
+  step_reset(begin_, "begin transaction");
+  try {
+    sqlite3_stmt* ins = writer_.stmt;
+    for (const auto& c : batch) {
+      sqlite3_bind_text(ins, 1, c.content_id.data(), static_cast<int>(c.content_id.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(ins, 2, c.email.data(), static_cast<int>(c.email.size()), SQLITE_STATIC);
+      sqlite3_bind_text(ins, 3, c.text.data(), static_cast<int>(c.text.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(ins, 4, c.created_at_ms);
+      int rc = sqlite3_step(ins);
+      sqlite3_reset(ins);
+      sqlite3_clear_bindings(ins);
+      if (rc != SQLITE_DONE) {
+        fail(db, rc, "insert comment");
+      }
+      ids.push_back(sqlite3_last_insert_rowid(db));
+    }
+    step_reset(commit_, "commit");
+  } catch (...) {
+    sqlite3_step(rollback_);
+    sqlite3_reset(rollback_);
+    throw;
+  }
+  return ids;
+}
+
+sqlite::Connection SqliteBackend::open_reader() {
+  sqlite::Connection c;
+  c.db = open_db(path_, SQLITE_OPEN_READONLY);
+  c.stmt = prepare(c.db, kSelect);
+  return c;
+}
+
+sqlite::Connection SqliteBackend::take_reader() {
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!readers_.empty()) {
+      sqlite::Connection c = std::move(readers_.back());
+      readers_.pop_back();
+      return c;
+    }
+  }
+  return open_reader();
+}
+
+void SqliteBackend::give_back(sqlite::Connection c) {
+  std::lock_guard lock(readers_mutex_);
+  readers_.push_back(std::move(c));
+}
+
+Page SqliteBackend::list(std::string_view content_id, std::int64_t after_id, std::size_t limit) {
+  sqlite::Connection c = take_reader();
+  Page page;
+  sqlite3_stmt* s = c.stmt;
+  sqlite3_bind_text(s, 1, content_id.data(), static_cast<int>(content_id.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, after_id);
+  sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(limit));
+  int rc = 0;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    page.comments.push_back(Comment{sqlite3_column_int64(s, 0), column_text(s, 1), column_text(s, 2),
+                                    sqlite3_column_int64(s, 3)});
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (rc != SQLITE_DONE) {
+    fail(c.db, rc, "list comments");
+  }
+  give_back(std::move(c));
+  return page;
+}
+
+void SqliteBackend::ping() {
+  sqlite::Connection c = take_reader();
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(c.db, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(s);
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW) {
+    fail(c.db, rc, "ping");
+  }
+  give_back(std::move(c));
+}
+
+}  // namespace comments::store

@@ -1,0 +1,188 @@
+// Group commit: the writer takes everything queued while the previous transaction committed,
+// stores it in one transaction, then completes each request on its own executor.
+#include "service/store/storage.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <chrono>
+
+#include "service/log/logger.hpp"
+
+namespace comments::store {
+namespace {
+
+namespace asio = boost::asio;
+
+// Runs handler(args...) on the executor it came from.
+template <typename Handler, typename... Args>
+void complete(const asio::any_io_executor& ex, Handler handler, Args... args) {
+  asio::post(ex, [h = std::move(handler), ... a = std::move(args)]() mutable {
+    std::move(h)(std::move(a)...);
+  });
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Storage::Storage(std::unique_ptr<Backend> backend, StorageOptions options, metrics::Metrics& metrics)
+    : backend_(std::move(backend)),
+      options_(options),
+      append_series_(metrics.storage(backend_->name(), "append")),
+      list_series_(metrics.storage(backend_->name(), "list")),
+      ping_series_(metrics.storage(backend_->name(), "ping")),
+      readers_(options.read_threads),
+      writer_([this] { writer_loop(); }),
+      health_([this] { health_loop(); }) {}
+
+Storage::~Storage() { stop(); }
+
+void Storage::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  health_wake_.notify_all();
+  writer_.join();
+  health_.join();
+  readers_.join();
+}
+
+std::string Storage::last_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+void Storage::record(bool ok, const std::string& error) {
+  const bool was = healthy_.exchange(ok, std::memory_order_relaxed);
+  if (!ok) {
+    std::lock_guard lock(error_mutex_);
+    last_error_ = error;
+  }
+  if (was != ok) {
+    if (ok) {
+      log::info("storage available again", {{"backend", backend_->name()}});
+    } else {
+      log::error("storage unavailable", {{"backend", backend_->name()}, {"error", error}});
+    }
+  }
+}
+
+void Storage::submit_append(NewComment c, asio::any_io_executor ex,
+                            asio::any_completion_handler<AppendSignature> handler) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopping_ && queue_.size() < options_.max_queued) {
+      queue_.push_back(PendingAppend{std::move(c), std::move(ex), std::move(handler)});
+      const bool first = queue_.size() == 1;
+      lock.unlock();
+      if (first) {
+        wake_.notify_one();
+      }
+      return;
+    }
+  }
+  complete(ex, std::move(handler), boost::system::error_code(errc::overloaded), std::int64_t{0});
+}
+
+void Storage::writer_loop() {
+  std::vector<PendingAppend> batch;
+  std::vector<NewComment> comments;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // stopping, and everything queued is committed
+      }
+      if (queue_.size() <= options_.max_batch) {
+        batch.swap(queue_);
+      } else {
+        auto split = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(split));
+        queue_.erase(queue_.begin(), split);
+      }
+    }
+    comments.clear();
+    for (auto& p : batch) {
+      comments.push_back(std::move(p.comment));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::int64_t> ids;
+    boost::system::error_code ec;
+    try {
+      ids = backend_->append(comments);
+      record(true, {});
+    } catch (const StoreError& e) {
+      ec = e.code();
+      record(e.code() != errc::unavailable, e.what());
+      log::error("storing comments failed", {{"error", e.what()}, {"count", comments.size()}});
+    } catch (const std::exception& e) {
+      ec = errc::internal;
+      log::error("storing comments failed", {{"error", e.what()}, {"count", comments.size()}});
+    }
+    append_series_.duration->Observe(seconds_since(t0));
+    if (ec) {
+      append_series_.errors->Increment();
+    } else if (listener_) {
+      listener_(comments);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      complete(batch[i].executor, std::move(batch[i].handler), ec, ec ? std::int64_t{0} : ids[i]);
+    }
+    batch.clear();
+  }
+}
+
+void Storage::submit_list(std::string id, std::int64_t after, std::size_t limit,
+                          asio::any_io_executor ex,
+                          asio::any_completion_handler<ListSignature> handler) {
+  asio::post(readers_, [this, id = std::move(id), after, limit, ex = std::move(ex),
+                        h = std::move(handler)]() mutable {
+    const auto t0 = std::chrono::steady_clock::now();
+    Page page;
+    boost::system::error_code ec;
+    try {
+      page = backend_->list(id, after, limit);
+      record(true, {});
+    } catch (const StoreError& e) {
+      ec = e.code();
+      record(e.code() != errc::unavailable, e.what());
+    } catch (const std::exception& e) {
+      ec = errc::internal;
+      log::error("listing comments failed", {{"error", e.what()}});
+    }
+    list_series_.duration->Observe(seconds_since(t0));
+    if (ec) {
+      list_series_.errors->Increment();
+    }
+    complete(ex, std::move(h), ec, std::move(page));
+  });
+}
+
+void Storage::health_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      backend_->ping();
+      record(true, {});
+    } catch (const std::exception& e) {
+      ping_series_.errors->Increment();
+      record(false, e.what());
+    }
+    ping_series_.duration->Observe(seconds_since(t0));
+    lock.lock();
+    health_wake_.wait_for(lock, options_.health_interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace comments::store

@@ -1,0 +1,120 @@
+// The asynchronous face of storage: group-committed writes on a writer thread, reads on a small
+// pool, each completion delivered back on the caller's executor. HTTP threads never block here.
+#pragma once
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "service/metrics/metrics.hpp"
+#include "service/store/backend.hpp"
+
+namespace comments::store {
+
+struct StorageOptions {
+  unsigned read_threads = 2;
+  std::size_t max_batch = 1024;    // most comments in one transaction
+  std::size_t max_queued = 16384;  // writes waiting beyond this are refused (errc::overloaded)
+  std::chrono::milliseconds health_interval{1000};
+};
+
+class Storage {
+ public:
+  using AppendSignature = void(boost::system::error_code, std::int64_t);
+  using ListSignature = void(boost::system::error_code, Page);
+  // Called on the writer thread after a batch committed and before any of it is acknowledged.
+  using CommitListener = std::function<void(std::span<const NewComment>)>;
+
+  Storage(std::unique_ptr<Backend> backend, StorageOptions options, metrics::Metrics& metrics);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void on_commit(CommitListener listener) { listener_ = std::move(listener); }
+
+  // Stores the comment; completes with its id once its transaction committed.
+  template <typename Token>
+  auto async_append(NewComment comment, Token&& token) {
+    return boost::asio::async_initiate<Token, AppendSignature>(
+        [this](auto handler, NewComment c) {
+          auto ex = completion_executor(handler);
+          submit_append(std::move(c), std::move(ex), std::move(handler));
+        },
+        token, std::move(comment));
+  }
+
+  template <typename Token>
+  auto async_list(std::string content_id, std::int64_t after_id, std::size_t limit, Token&& token) {
+    return boost::asio::async_initiate<Token, ListSignature>(
+        [this](auto handler, std::string id, std::int64_t after, std::size_t n) {
+          auto ex = completion_executor(handler);
+          submit_list(std::move(id), after, n, std::move(ex), std::move(handler));
+        },
+        token, std::move(content_id), after_id, limit);
+  }
+
+  // The last health verdict (periodic ping, and every operation's outcome).
+  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  std::string last_error() const;
+  const Backend& backend() const { return *backend_; }
+
+  // Commits what is queued, stops the threads. Idempotent.
+  void stop();
+
+ private:
+  struct PendingAppend {
+    NewComment comment;
+    boost::asio::any_io_executor executor;
+    boost::asio::any_completion_handler<AppendSignature> handler;
+  };
+
+  // Where a handler must run, holding its context's outstanding work until it has run.
+  template <typename Handler>
+  static boost::asio::any_io_executor completion_executor(const Handler& handler) {
+    return boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                               boost::asio::execution::outstanding_work.tracked);
+  }
+
+  void submit_append(NewComment c, boost::asio::any_io_executor ex,
+                     boost::asio::any_completion_handler<AppendSignature> handler);
+  void submit_list(std::string id, std::int64_t after, std::size_t limit,
+                   boost::asio::any_io_executor ex,
+                   boost::asio::any_completion_handler<ListSignature> handler);
+  void writer_loop();
+  void health_loop();
+  void record(bool ok, const std::string& error);
+
+  std::unique_ptr<Backend> backend_;
+  StorageOptions options_;
+  metrics::StorageSeries& append_series_;
+  metrics::StorageSeries& list_series_;
+  metrics::StorageSeries& ping_series_;
+  CommitListener listener_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;         // wakes the writer
+  std::condition_variable health_wake_;  // wakes the health checker (only to stop)
+  std::vector<PendingAppend> queue_;
+  bool stopping_ = false;
+
+  std::atomic<bool> healthy_{true};
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
+
+  boost::asio::thread_pool readers_;
+  std::thread writer_;
+  std::thread health_;
+};
+
+}  // namespace comments::store
