@@ -1,0 +1,69 @@
+// Loading the spec and pins together, so that validate and render see the same problems.
+#include "commands/project.hpp"
+
+#include "schema/suggest.hpp"
+
+namespace commentsctl::commands {
+
+std::filesystem::path GlobalOptions::releases() const {
+  if (!releases_dir.empty()) {
+    return releases_dir;
+  }
+  return std::filesystem::path(spec_path).parent_path() / "releases";
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& options) {
+  app.add_option("--spec", options.spec_path, "The deployment spec")
+      ->capture_default_str()
+      ->option_text("FILE");
+  app.add_option("--releases", options.releases_dir,
+                 "Folder of release pins <env>.yaml (default: releases/ beside the spec)")
+      ->option_text("DIR");
+}
+
+std::optional<Project> load_project(const GlobalOptions& options,
+                                    const std::vector<std::string>& environments,
+                                    schema::Diagnostics& diags) {
+  auto spec = spec::load_spec(options.spec_path, diags);
+  if (!spec) {
+    return std::nullopt;
+  }
+  Project project{*spec, {}};
+  const std::size_t before = diags.size();
+  for (const auto& env : spec->environments) {
+    const std::string& name = env.name.value;
+    if (!environments.empty() &&
+        std::find(environments.begin(), environments.end(), name) == environments.end()) {
+      continue;
+    }
+    const auto path = release::pin_path(options.releases(), name).string();
+    if (!std::filesystem::exists(path)) {
+      diags.add(spec->file, env.name.mark,
+                "environment " + name + " has no release pin: " + path +
+                    " does not exist (commentsctl writes it when an image is promoted)");
+      continue;
+    }
+    if (auto pin = release::read_pin(path, diags)) {
+      release::check_pin(*spec, env, *pin, diags);
+      project.pins.emplace(name, *pin);
+    }
+  }
+  if (diags.size() != before) {
+    return std::nullopt;
+  }
+  return project;
+}
+
+std::string unknown_environment(const spec::Spec& spec, const std::string& name) {
+  if (spec.find(name) != nullptr) {
+    return "";
+  }
+  std::string names;
+  for (const auto& n : spec.environment_names()) {
+    names += (names.empty() ? "" : ", ") + n;
+  }
+  return "no environment \"" + name + "\" in " + spec.file + " (environments: " + names + ")" +
+         schema::did_you_mean(name, spec.environment_names());
+}
+
+}  // namespace commentsctl::commands

@@ -1,0 +1,28 @@
+// commentsctl, the operator CLI of the comments service: wires subcommands to their libraries.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands/project.hpp"
+#include "commands/render.hpp"
+#include "commands/validate.hpp"
+
+int main(int argc, char** argv) {
+  using namespace commentsctl::commands;
+  CLI::App app{"commentsctl: render, check and release the comments service on Kubernetes"};
+  app.set_version_flag("--version", COMMENTSCTL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  add_global_options(app, global);
+  int exit_code = exit_ok;
+  add_validate(app, global, exit_code);
+  add_render(app, global, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and version exit 0; every other command-line mistake is a usage error.
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,39 @@
+// Turns one environment of the spec and its release pin into the Kubernetes objects that run it,
+// and writes them as YAML in a fixed order.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "emit/node.hpp"
+#include "release/pin.hpp"
+#include "spec/spec.hpp"
+
+namespace commentsctl::render {
+
+struct Object {
+  std::string kind;
+  std::string name;
+  emit::Node body;
+};
+
+// The UID and GID the image runs as (docs/configuration.md), and its only writable path.
+inline constexpr int run_as_id = 65532;
+inline constexpr const char* data_path = "/var/lib/comments";
+
+// In apply order: Namespace, ServiceAccount, ConfigMap, PersistentVolumeClaim, Service,
+// Deployment, PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy, Ingress, ServiceMonitor.
+// Expects a spec and pin that passed validation.
+std::vector<Object> render(const spec::Spec& spec, const spec::Environment& env,
+                           const release::Pin& pin);
+
+// Multi-document YAML: a header comment, then `---` and each object.
+std::string to_documents(const std::string& env, const std::vector<Object>& objects);
+
+// One file per object in `dir` (created if needed), named so that `kubectl apply -f DIR`
+// applies them in order: `01-namespace-comments-dev.yaml`, … Returns the paths written.
+std::vector<std::filesystem::path> write_files(const std::filesystem::path& dir,
+                                               const std::vector<Object>& objects);
+
+}  // namespace commentsctl::render

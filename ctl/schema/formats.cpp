@@ -1,0 +1,130 @@
+// Format checks with regular expressions; inputs are short scalars from YAML files.
+#include "schema/formats.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+namespace commentsctl::schema {
+namespace {
+
+bool matches(std::string_view text, const std::regex& re) {
+  return std::regex_match(text.begin(), text.end(), re);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  static const std::regex re("([0-9]{1,9})(ms|s|m|h)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(text.begin(), text.end(), m, re)) {
+    return std::nullopt;
+  }
+  long long n = 0;
+  std::from_chars(&*m[1].first, &*m[1].first + m[1].length(), n);
+  const std::string unit = m[2].str();
+  const long long scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 3'600'000;
+  return std::chrono::milliseconds(n * scale);
+}
+
+std::string check_duration(std::string_view text) {
+  if (parse_duration(text)) {
+    return "";
+  }
+  return "must be a duration with a unit, such as 500ms, 5s or 2m";
+}
+
+std::optional<long double> quantity_value(std::string_view text) {
+  static const std::regex re("([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?");
+  std::match_results<std::string_view::const_iterator> m;
+  if (text.size() > 32 || !std::regex_match(text.begin(), text.end(), m, re)) {
+    return std::nullopt;
+  }
+  const long double number = std::stold(m[1].str());
+  const std::string suffix = m[3].str();
+  long double scale = 1;
+  if (suffix == "m") {
+    scale = 1e-3L;
+  } else if (!suffix.empty()) {
+    const std::string units = "kMGTPE";
+    const auto power = static_cast<long double>(units.find(suffix[0] == 'K' ? 'k' : suffix[0]) + 1);
+    scale = suffix.size() == 2 ? std::pow(1024.0L, power) : std::pow(1000.0L, power);
+  }
+  return number * scale;
+}
+
+std::string check_quantity(std::string_view text) {
+  if (quantity_value(text)) {
+    return "";
+  }
+  return "must be a Kubernetes quantity, such as 100m, 0.5, 64Mi or 1Gi";
+}
+
+std::string check_dns_label(std::string_view text) {
+  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  if (text.size() <= 63 && matches(text, re)) {
+    return "";
+  }
+  return "must be a DNS label: at most 63 lowercase letters, digits and '-', starting and ending "
+         "with a letter or digit";
+}
+
+std::string check_dns_subdomain(std::string_view text) {
+  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  if (text.size() <= 253 && matches(text, re)) {
+    return "";
+  }
+  return "must be a DNS name: lowercase letters, digits, '-' and '.', such as "
+         "comments.example.com";
+}
+
+std::string check_label_value(std::string_view text) {
+  static const std::regex re("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+  if (text.size() <= 63 && matches(text, re)) {
+    return "";
+  }
+  return "must be a valid label value: at most 63 letters, digits, '-', '_' and '.', starting and "
+         "ending with a letter or digit";
+}
+
+std::string check_image_repository(std::string_view text) {
+  static const std::regex re(
+      "([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*"
+      "(:[0-9]{1,5})?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*");
+  if (text.find('@') != std::string_view::npos) {
+    return "must not contain a digest (the release pin sets it)";
+  }
+  const auto slash = text.rfind('/');
+  if (text.find(':', slash == std::string_view::npos ? 0 : slash) != std::string_view::npos) {
+    return "must not contain a tag (the release pin sets it)";
+  }
+  if (text.size() <= 255 && matches(text, re)) {
+    return "";
+  }
+  return "must be an image repository such as registry.example.com/team/comments";
+}
+
+std::string check_image_tag(std::string_view text) {
+  static const std::regex re("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  if (text == "latest") {
+    return "must not be \"latest\": pin a version so every render names the same image";
+  }
+  if (!matches(text, re)) {
+    return "must be an image tag: letters, digits, '_', '.' and '-', at most 128";
+  }
+  if (!check_label_value(text).empty()) {
+    return "must also be a label value (app.kubernetes.io/version): at most 63 characters, ending "
+           "with a letter or digit";
+  }
+  return "";
+}
+
+std::string check_digest(std::string_view text) {
+  static const std::regex re("sha256:[0-9a-f]{64}");
+  if (matches(text, re)) {
+    return "";
+  }
+  return "must be a digest: sha256: and 64 lowercase hexadecimal digits";
+}
+
+}  // namespace commentsctl::schema

@@ -1,0 +1,392 @@
+// Loads k8s/comments.yaml: checks every key against the tables below, layers each environment
+// over `defaults`, then checks what spans several keys (replicas against the storage backend,
+// the grace period against the shutdown timings, requests against limits).
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <tuple>
+
+#include "schema/document.hpp"
+#include "schema/formats.hpp"
+#include "schema/suggest.hpp"
+#include "spec/spec.hpp"
+
+namespace commentsctl::spec {
+namespace {
+
+using schema::Field;
+using schema::FileDiagnostics;
+using schema::Type;
+using schema::Values;
+
+// The environment variables of docs/configuration.md.
+const std::vector<std::string>& service_variables() {
+  static const std::vector<std::string> names = {
+      "PORT",          "LISTEN_ADDRESS", "STORAGE_URL",     "STORAGE_PASSWORD_FILE",
+      "DB_POOL_SIZE",  "SQLITE_SYNCHRONOUS", "LOG_LEVEL",   "LOG_FORMAT",
+      "THREADS",       "READ_THREADS",   "MAX_CONNECTIONS", "MAX_IN_FLIGHT",
+      "MAX_BODY_BYTES", "MAX_PAGE_SIZE", "LIST_CACHE_BYTES", "HEADER_TIMEOUT",
+      "BODY_TIMEOUT",  "IDLE_TIMEOUT",   "SHUTDOWN_DELAY",  "DRAIN_TIMEOUT"};
+  return names;
+}
+
+std::string check_config_key(std::string_view name) {
+  for (const auto& m : managed_settings()) {
+    if (name == m.variable) {
+      return std::string("is derived from ") + m.spec_key + "; set that instead";
+    }
+  }
+  const auto& known = service_variables();
+  if (std::find(known.begin(), known.end(), name) == known.end()) {
+    return "is not a setting of the service (docs/configuration.md)" +
+           schema::did_you_mean(name, known);
+  }
+  return "";
+}
+
+const std::vector<Field>& app_table() {
+  static const std::vector<Field> table = {
+      {.path = "name", .check = schema::check_dns_label},
+      {.path = "partOf", .check = schema::check_label_value},
+      {.path = "port", .type = Type::Integer, .min = 1, .max = 65535},
+  };
+  return table;
+}
+
+// What `defaults` and each environment may set; `namespace` and `requireDigest` only in an
+// environment.
+const std::vector<Field>& settings_table() {
+  static const std::vector<Field> table = {
+      {.path = "namespace", .check = schema::check_dns_label},
+      {.path = "requireDigest", .type = Type::Boolean},
+      {.path = "replicas", .type = Type::Integer, .min = 1, .max = 100},
+      {.path = "image.repository", .check = schema::check_image_repository},
+      {.path = "logLevel", .choices = {"debug", "info", "warn", "error"}},
+      {.path = "logFormat", .choices = {"json", "text"}},
+      {.path = "shutdownDelay", .check = schema::check_duration},
+      {.path = "drainTimeout", .check = schema::check_duration},
+      {.path = "terminationGracePeriodSeconds", .type = Type::Integer, .min = 1, .max = 3600},
+      {.path = "resources.requests.cpu", .check = schema::check_quantity},
+      {.path = "resources.requests.memory", .check = schema::check_quantity},
+      {.path = "resources.limits.cpu", .check = schema::check_quantity},
+      {.path = "resources.limits.memory", .check = schema::check_quantity},
+      {.path = "storage.backend", .choices = {"sqlite", "postgresql"}},
+      {.path = "storage.sqlite.size", .check = schema::check_quantity},
+      {.path = "storage.sqlite.storageClassName", .check = schema::check_dns_subdomain},
+      {.path = "storage.postgresql.urlSecret.name", .check = schema::check_dns_subdomain},
+      {.path = "storage.postgresql.urlSecret.key"},
+      {.path = "autoscaling.enabled", .type = Type::Boolean},
+      {.path = "autoscaling.minReplicas", .type = Type::Integer, .min = 1, .max = 100},
+      {.path = "autoscaling.maxReplicas", .type = Type::Integer, .min = 1, .max = 100},
+      {.path = "autoscaling.targetCPUUtilizationPercentage", .type = Type::Integer, .min = 10,
+       .max = 100},
+      {.path = "ingress.enabled", .type = Type::Boolean},
+      {.path = "ingress.host", .check = schema::check_dns_subdomain},
+      {.path = "ingress.className", .check = schema::check_dns_subdomain},
+      {.path = "ingress.tlsSecretName", .check = schema::check_dns_subdomain},
+      {.path = "monitoring.serviceMonitor", .type = Type::Boolean},
+      {.path = "monitoring.interval", .check = schema::check_duration},
+      {.path = "networkPolicy.allowFromNamespaces", .type = Type::StringList,
+       .check = schema::check_dns_label},
+      {.path = "config", .type = Type::StringMap, .key_check = check_config_key},
+  };
+  return table;
+}
+
+// Built-in values for settings neither `defaults` nor the environment sets. Settings without
+// one here (image repository, resources, namespace) must be written in the spec.
+const std::map<std::string, std::string>& builtin_defaults() {
+  static const std::map<std::string, std::string> values = {
+      {"requireDigest", "false"},
+      {"replicas", "1"},
+      {"logLevel", "info"},
+      {"logFormat", "json"},
+      {"shutdownDelay", "5s"},
+      {"drainTimeout", "10s"},
+      {"terminationGracePeriodSeconds", "30"},
+      {"storage.backend", "sqlite"},
+      {"storage.sqlite.size", "1Gi"},
+      {"storage.postgresql.urlSecret.key", "url"},
+      {"autoscaling.enabled", "false"},
+      {"autoscaling.minReplicas", "2"},
+      {"autoscaling.maxReplicas", "5"},
+      {"autoscaling.targetCPUUtilizationPercentage", "70"},
+      {"ingress.enabled", "false"},
+      {"monitoring.serviceMonitor", "false"},
+      {"monitoring.interval", "30s"},
+  };
+  return values;
+}
+
+// An environment's settings: its own values over `defaults` over the built-in values.
+class Layered {
+ public:
+  Layered(Values merged, YAML::Mark env_mark, FileDiagnostics& diags)
+      : values_(std::move(merged)), env_mark_(env_mark), diags_(diags) {}
+
+  [[nodiscard]] bool has(const std::string& path) const { return values_.contains(path); }
+
+  Located<std::string> text(const std::string& path, bool required = true) {
+    if (auto it = values_.find(path); it != values_.end()) {
+      return it->second.scalar;
+    }
+    if (auto it = builtin_defaults().find(path); it != builtin_defaults().end()) {
+      return {it->second, env_mark_};
+    }
+    if (required) {
+      diags_.add(env_mark_, path + " is required (here or in defaults)");
+    }
+    return {"", env_mark_};
+  }
+
+  std::optional<Located<std::string>> optional_text(const std::string& path) {
+    if (has(path)) {
+      return text(path);
+    }
+    return std::nullopt;
+  }
+
+  Located<int> integer(const std::string& path) {
+    auto t = text(path);
+    int n = 0;
+    std::from_chars(t.value.data(), t.value.data() + t.value.size(), n);
+    return {n, t.mark};
+  }
+
+  Located<bool> boolean(const std::string& path) {
+    auto t = text(path);
+    return {t.value == "true", t.mark};
+  }
+
+  [[nodiscard]] const schema::Value* raw(const std::string& path) const {
+    auto it = values_.find(path);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  Values values_;
+  YAML::Mark env_mark_;
+  FileDiagnostics& diags_;
+};
+
+Values layer(const Values& defaults, const Values& own) {
+  Values merged = defaults;
+  for (const auto& [path, value] : own) {
+    auto it = merged.find(path);
+    if (path == "config" && it != merged.end()) {
+      // Settings merge one variable at a time.
+      for (const auto& entry : value.entries) {
+        auto& entries = it->second.entries;
+        std::erase_if(entries, [&](const auto& e) { return e.first.value == entry.first.value; });
+        entries.push_back(entry);
+      }
+    } else {
+      merged[path] = value;
+    }
+  }
+  return merged;
+}
+
+Environment build_environment(const YAML::Node& name_node, Layered& s) {
+  Environment env;
+  env.name = {name_node.Scalar(), name_node.Mark()};
+  env.ns = s.text("namespace");
+  env.require_digest = s.boolean("requireDigest");
+  env.replicas = s.integer("replicas");
+  env.image_repository = s.text("image.repository");
+  env.log_level = s.text("logLevel");
+  env.log_format = s.text("logFormat");
+  env.shutdown_delay = s.text("shutdownDelay");
+  env.drain_timeout = s.text("drainTimeout");
+  env.termination_grace_seconds = s.integer("terminationGracePeriodSeconds");
+  env.resources = {s.text("resources.requests.cpu"), s.text("resources.requests.memory"),
+                   s.text("resources.limits.cpu"), s.text("resources.limits.memory")};
+  const auto backend = s.text("storage.backend");
+  env.storage.backend = {backend.value == "postgresql" ? Backend::Postgresql : Backend::Sqlite,
+                         backend.mark};
+  const bool postgresql = env.storage.backend.value == Backend::Postgresql;
+  env.storage.sqlite_size = s.text("storage.sqlite.size");
+  env.storage.sqlite_storage_class = s.optional_text("storage.sqlite.storageClassName");
+  env.storage.postgresql_secret_name = s.text("storage.postgresql.urlSecret.name", postgresql);
+  env.storage.postgresql_secret_key = s.text("storage.postgresql.urlSecret.key");
+  env.autoscaling = {s.boolean("autoscaling.enabled"), s.integer("autoscaling.minReplicas"),
+                     s.integer("autoscaling.maxReplicas"),
+                     s.integer("autoscaling.targetCPUUtilizationPercentage")};
+  env.ingress.enabled = s.boolean("ingress.enabled");
+  env.ingress.host = s.text("ingress.host", env.ingress.enabled.value);
+  env.ingress.class_name = s.optional_text("ingress.className");
+  env.ingress.tls_secret_name = s.optional_text("ingress.tlsSecretName");
+  env.monitoring = {s.boolean("monitoring.serviceMonitor"), s.text("monitoring.interval")};
+  if (const auto* list = s.raw("networkPolicy.allowFromNamespaces")) {
+    env.allow_from_namespaces = list->items;
+  }
+  if (const auto* config = s.raw("config")) {
+    for (const auto& [key, value] : config->entries) {
+      env.config.emplace_back(key.value, value);
+    }
+    std::sort(env.config.begin(), env.config.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  return env;
+}
+
+// What no single key can tell: a combination that cannot work.
+void check_environment(const Environment& env, FileDiagnostics& diags) {
+  const std::string in = " (environment " + env.name.value + ")";
+  if (env.storage.backend.value == Backend::Sqlite) {
+    if (env.replicas.value > 1) {
+      diags.add(env.replicas.mark,
+                "replicas must be 1 with storage.backend sqlite: one SQLite file cannot be shared "
+                "by several pods; use postgresql to run more" + in);
+    }
+    if (env.autoscaling.enabled.value) {
+      diags.add(env.autoscaling.enabled.mark,
+                "autoscaling needs storage.backend postgresql: SQLite runs exactly one replica" + in);
+    }
+  }
+  if (env.autoscaling.enabled.value &&
+      env.autoscaling.min_replicas.value > env.autoscaling.max_replicas.value) {
+    diags.add(env.autoscaling.min_replicas.mark,
+              "autoscaling.minReplicas (" + std::to_string(env.autoscaling.min_replicas.value) +
+                  ") must not exceed autoscaling.maxReplicas (" +
+                  std::to_string(env.autoscaling.max_replicas.value) + ")" + in);
+  }
+  const auto delay = schema::parse_duration(env.shutdown_delay.value);
+  const auto drain = schema::parse_duration(env.drain_timeout.value);
+  if (delay && drain) {
+    const auto needed = *delay + *drain;
+    if (std::chrono::seconds(env.termination_grace_seconds.value) <= needed) {
+      diags.add(env.termination_grace_seconds.mark,
+                "terminationGracePeriodSeconds (" +
+                    std::to_string(env.termination_grace_seconds.value) +
+                    ") must exceed shutdownDelay + drainTimeout (" + env.shutdown_delay.value +
+                    " + " + env.drain_timeout.value + "), or Kubernetes kills in-flight requests" +
+                    in);
+    }
+  }
+  const auto& r = env.resources;
+  for (const auto& [request, limit, what] :
+       {std::tuple{&r.cpu_request, &r.cpu_limit, "cpu"},
+        std::tuple{&r.memory_request, &r.memory_limit, "memory"}}) {
+    const auto req = schema::quantity_value(request->value);
+    const auto lim = schema::quantity_value(limit->value);
+    if (req && lim && *req > *lim) {
+      diags.add(request->mark, std::string("resources.requests.") + what + " (" + request->value +
+                                   ") must not exceed resources.limits." + what + " (" +
+                                   limit->value + ")" + in);
+    }
+  }
+}
+
+const std::vector<std::string> top_level_keys = {"app", "defaults", "environments"};
+
+std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& path,
+                                   schema::Diagnostics& all) {
+  const std::size_t before = all.size();
+  FileDiagnostics diags(all, path);
+  if (!schema::check_unique_keys(root, "", diags)) {
+    return std::nullopt;
+  }
+  std::map<std::string, YAML::Node> sections;
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(top_level_keys.begin(), top_level_keys.end(), key) == top_level_keys.end()) {
+      diags.add(entry.first.Mark(),
+                "unknown key \"" + key + "\"" + schema::did_you_mean(key, top_level_keys));
+    } else {
+      sections.emplace(key, entry.second);
+    }
+  }
+  for (const auto& key : top_level_keys) {
+    if (!sections.contains(key)) {
+      diags.add(root.Mark(), key + " is required");
+    }
+  }
+
+  Spec spec;
+  spec.file = path;
+  if (sections.contains("app")) {
+    Values app = schema::read_fields(sections["app"], app_table(), "app", diags);
+    Layered a(std::move(app), sections["app"].Mark(), diags);
+    spec.app.name = a.text("name");
+    spec.app.part_of = a.has("partOf") ? a.text("partOf") : spec.app.name;
+    spec.app.port = a.has("port") ? a.integer("port") : Located<int>{8000, {}};
+  }
+
+  Values defaults;
+  if (sections.contains("defaults")) {
+    defaults = schema::read_fields(sections["defaults"], settings_table(), "defaults", diags);
+    for (const char* env_only : {"namespace", "requireDigest"}) {
+      if (auto it = defaults.find(env_only); it != defaults.end()) {
+        diags.add(it->second.mark,
+                  std::string(env_only) + " belongs to an environment, not to defaults");
+      }
+    }
+  }
+
+  if (sections.contains("environments")) {
+    const YAML::Node& envs = sections["environments"];
+    if (schema::check_unique_keys(envs, "environments", diags) && envs.size() == 0) {
+      diags.add(envs.Mark(), "environments must name at least one environment");
+    }
+    if (envs.IsMap()) {
+      for (const auto& entry : envs) {
+        const std::string name = entry.first.Scalar();
+        if (auto problem = schema::check_dns_label(name); !problem.empty()) {
+          diags.add(entry.first.Mark(), "environment name " + problem + ", not \"" + name + "\"");
+          continue;
+        }
+        Values own = schema::read_fields(entry.second, settings_table(), "environments." + name,
+                                         diags);
+        Layered settings(layer(defaults, own), entry.first.Mark(), diags);
+        spec.environments.push_back(build_environment(entry.first, settings));
+        check_environment(spec.environments.back(), diags);
+      }
+    }
+  }
+  if (all.size() != before) {
+    return std::nullopt;
+  }
+  return spec;
+}
+
+}  // namespace
+
+const std::vector<ManagedSetting>& managed_settings() {
+  static const std::vector<ManagedSetting> settings = {
+      {"PORT", "app.port"},
+      {"STORAGE_URL", "storage"},
+      {"LOG_LEVEL", "logLevel"},
+      {"LOG_FORMAT", "logFormat"},
+      {"SHUTDOWN_DELAY", "shutdownDelay"},
+      {"DRAIN_TIMEOUT", "drainTimeout"},
+  };
+  return settings;
+}
+
+const Environment* Spec::find(const std::string& name) const {
+  auto it = std::find_if(environments.begin(), environments.end(),
+                         [&](const Environment& e) { return e.name.value == name; });
+  return it == environments.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> Spec::environment_names() const {
+  std::vector<std::string> names;
+  for (const auto& e : environments) {
+    names.push_back(e.name.value);
+  }
+  return names;
+}
+
+std::optional<Spec> load_spec(const std::string& path, schema::Diagnostics& diags) {
+  auto root = schema::load_document(path, diags);
+  return root ? spec_from_node(*root, path, diags) : std::nullopt;
+}
+
+std::optional<Spec> parse_spec(const std::string& text, const std::string& path,
+                               schema::Diagnostics& diags) {
+  auto root = schema::parse_document(text, path, diags);
+  return root ? spec_from_node(*root, path, diags) : std::nullopt;
+}
+
+}  // namespace commentsctl::spec

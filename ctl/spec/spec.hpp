@@ -1,0 +1,101 @@
+// The deployment spec (k8s/comments.yaml) as plain structs: the application and, per environment,
+// its settings with the defaults applied. Each value keeps where it was written.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "schema/diagnostics.hpp"
+#include "schema/fields.hpp"
+
+namespace commentsctl::spec {
+
+using schema::Located;
+
+enum class Backend { Sqlite, Postgresql };
+
+struct App {
+  Located<std::string> name;     // object names and app.kubernetes.io/name
+  Located<std::string> part_of;  // app.kubernetes.io/part-of
+  Located<int> port;             // the container port, named "http"
+};
+
+struct Resources {
+  Located<std::string> cpu_request;
+  Located<std::string> memory_request;
+  Located<std::string> cpu_limit;
+  Located<std::string> memory_limit;
+};
+
+struct Storage {
+  Located<Backend> backend;
+  Located<std::string> sqlite_size;                        // the PVC size
+  std::optional<Located<std::string>> sqlite_storage_class;  // the cluster default when absent
+  Located<std::string> postgresql_secret_name;  // Secret holding the connection URL
+  Located<std::string> postgresql_secret_key;
+};
+
+struct Autoscaling {
+  Located<bool> enabled;
+  Located<int> min_replicas;
+  Located<int> max_replicas;
+  Located<int> target_cpu_percent;
+};
+
+struct Ingress {
+  Located<bool> enabled;
+  Located<std::string> host;
+  std::optional<Located<std::string>> class_name;
+  std::optional<Located<std::string>> tls_secret_name;
+};
+
+struct Monitoring {
+  Located<bool> service_monitor;
+  Located<std::string> interval;
+};
+
+struct Environment {
+  Located<std::string> name;
+  Located<std::string> ns;
+  Located<bool> require_digest;  // refuse to validate or render without a digest pin
+  Located<int> replicas;
+  Located<std::string> image_repository;
+  Located<std::string> log_level;
+  Located<std::string> log_format;
+  Located<std::string> shutdown_delay;
+  Located<std::string> drain_timeout;
+  Located<int> termination_grace_seconds;
+  Resources resources;
+  Storage storage;
+  Autoscaling autoscaling;
+  Ingress ingress;
+  Monitoring monitoring;
+  std::vector<Located<std::string>> allow_from_namespaces;  // empty: any namespace
+  // Extra service settings (environment variable → value), sorted by name.
+  std::vector<std::pair<std::string, Located<std::string>>> config;
+};
+
+struct Spec {
+  std::string file;
+  App app;
+  std::vector<Environment> environments;  // in file order
+
+  [[nodiscard]] const Environment* find(const std::string& name) const;
+  [[nodiscard]] std::vector<std::string> environment_names() const;
+};
+
+// The spec when the file is valid; otherwise nullopt and every problem in `diags`.
+std::optional<Spec> load_spec(const std::string& path, schema::Diagnostics& diags);
+std::optional<Spec> parse_spec(const std::string& text, const std::string& path,
+                               schema::Diagnostics& diags);
+
+// The service settings (docs/configuration.md) commentsctl derives from the spec itself.
+struct ManagedSetting {
+  const char* variable;
+  const char* spec_key;
+};
+const std::vector<ManagedSetting>& managed_settings();
+
+}  // namespace commentsctl::spec
