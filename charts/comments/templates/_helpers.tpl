@@ -1,6 +1,6 @@
 {{/*
 Names, labels, the image reference and the checks across values that a JSON schema cannot say
-clearly. Every template includes "comments.validate" through "comments.labels".
+clearly ("comments.validate", run by validate/values.yaml).
 */}}
 
 {{- define "comments.name" -}}
@@ -33,7 +33,6 @@ Labels of every object. "component" tells the service's pods from the bundled da
 share name and instance.
 */}}
 {{- define "comments.commonLabels" -}}
-{{- include "comments.validate" . -}}
 helm.sh/chart: {{ include "comments.chart" . }}
 app.kubernetes.io/name: {{ include "comments.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# `helm template` with the default values and each values file of ci/: every object passes the
+# Kubernetes schemas (tests/k8s-schema/validate.mjs), and the objects say what the values ask.
+
+load helpers
+
+setup() {
+  require_tools
+  out=$BATS_TEST_TMPDIR/out.yaml
+}
+
+@test "default values: every rendered object is schema-valid" {
+  render "$out"
+  run node "$VALIDATOR" "$out"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run kinds "$out"
+  [ "$output" = "$(printf '%s\n' ConfigMap/comments Deployment/comments NetworkPolicy/comments \
+    PersistentVolumeClaim/comments-data Pod/comments-smoke Service/comments ServiceAccount/comments)" ]
+}
+
+@test "every ci/ values file renders schema-valid objects" {
+  local f
+  for f in "$CHART"/ci/*-values.yaml; do
+    render "$out" -f "$f"
+    run node "$VALIDATOR" "$out"
+    echo "$f: $output"
+    [ "$status" -eq 0 ]
+  done
+}
+
+@test "the validator catches what the chart could get wrong (the check can fail)" {
+  render "$out"
+  sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFilesytem: true/; s/containerPort: 8000/containerPort: "8000"/' "$out"
+  run node "$VALIDATOR" "$out"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'unknown field "readOnlyRootFilesytem"'* ]]
+  [[ "$output" == *"containerPort"* ]]
+}
+
+@test "default (SQLite): one replica, Recreate, the PVC mounted at /var/lib/comments" {
+  render "$out"
+  [ "$(query "$out" Deployment comments 'o["spec"]["replicas"]')" = 1 ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["strategy"]')" = '{"type": "Recreate"}' ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]')" = \
+    '[{"mountPath": "/var/lib/comments", "name": "data"}]' ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]')" = comments-data ]
+  [ "$(query "$out" ConfigMap comments 'o["data"]["STORAGE_URL"]')" = sqlite:/var/lib/comments/comments.db ]
+  [ "$(query "$out" PersistentVolumeClaim comments-data 'o["spec"]["resources"]["requests"]["storage"]')" = 1Gi ]
+  # One pod: a PodDisruptionBudget would block drains, spreading has nothing to spread.
+  run query "$out" PodDisruptionBudget comments 'o'
+  [ "$status" -ne 0 ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"].get("topologySpreadConstraints")')" = null ]
+}
+
+@test "default: probes, ports, shutdown timing and hardening as agreed with commentsctl render" {
+  render "$out"
+  local pod='o["spec"]["template"]["spec"]' c='o["spec"]["template"]["spec"]["containers"][0]'
+  [ "$(query "$out" Deployment comments "${c}[\"ports\"]")" = '[{"containerPort": 8000, "name": "http", "protocol": "TCP"}]' ]
+  [ "$(query "$out" Deployment comments "{k: ${c}[k + 'Probe'] for k in ('startup', 'liveness', 'readiness')}")" = \
+    '{"liveness": {"failureThreshold": 3, "httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 2}, "readiness": {"failureThreshold": 2, "httpGet": {"path": "/readyz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 5, "successThreshold": 1, "timeoutSeconds": 2}, "startup": {"failureThreshold": 30, "httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 2, "successThreshold": 1, "timeoutSeconds": 1}}' ]
+  [ "$(query "$out" Deployment comments "${pod}[\"terminationGracePeriodSeconds\"]")" = 30 ]
+  [ "$(query "$out" ConfigMap comments '[o["data"]["SHUTDOWN_DELAY"], o["data"]["DRAIN_TIMEOUT"], o["data"]["PORT"]]')" = '["5s", "10s", "8000"]' ]
+  [ "$(query "$out" Deployment comments "${pod}[\"securityContext\"]")" = \
+    '{"fsGroup": 65532, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 65532, "runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}' ]
+  [ "$(query "$out" Deployment comments "${c}[\"securityContext\"]")" = \
+    '{"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}' ]
+  [ "$(query "$out" Deployment comments "${pod}[\"automountServiceAccountToken\"]")" = false ]
+  [ "$(query "$out" ServiceAccount comments 'o["automountServiceAccountToken"]')" = false ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]')" = 8000 ]
+  [ "$(query "$out" Service comments 'o["spec"]["ports"]')" = '[{"name": "http", "port": 8000, "protocol": "TCP", "targetPort": "http"}]' ]
+}
+
+@test "a configuration change changes the pod template's checksum (pods roll)" {
+  render "$out"
+  local before after
+  before=$(query "$out" Deployment comments 'o["spec"]["template"]["metadata"]["annotations"]["checksum/config"]')
+  render "$out" --set logLevel=debug
+  after=$(query "$out" Deployment comments 'o["spec"]["template"]["metadata"]["annotations"]["checksum/config"]')
+  [[ "$before" =~ ^[0-9a-f]{64}$ ]]
+  [ "$before" != "$after" ]
+  render "$out" --set-string config.MAX_IN_FLIGHT=100
+  [ "$(query "$out" ConfigMap comments 'o["data"]["MAX_IN_FLIGHT"]')" = 100 ]
+}
+
+@test "prod: PostgreSQL URL from the Secret, digest, HPA, rolling update, spread, PDB, monitoring" {
+  render "$out" -f "$CHART/ci/prod-values.yaml"
+  local c='o["spec"]["template"]["spec"]["containers"][0]'
+  [ "$(query "$out" Deployment comments "${c}[\"env\"][0]")" = \
+    '{"name": "STORAGE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": "comments-postgres"}}}' ]
+  [ "$(query "$out" ConfigMap comments '"STORAGE_URL" in o["data"]')" = false ]
+  [ "$(query "$out" Deployment comments "${c}[\"image\"]")" = \
+    registry.example.com/prod/comments@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef ]
+  [ "$(query "$out" Deployment comments '"replicas" in o["spec"]')" = false ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["strategy"]')" = \
+    '{"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}, "type": "RollingUpdate"}' ]
+  [ "$(query "$out" Deployment comments "$c.get(\"volumeMounts\")")" = null ]
+  [ "$(query "$out" HorizontalPodAutoscaler comments '[o["apiVersion"], o["spec"]["minReplicas"], o["spec"]["maxReplicas"]]')" = '["autoscaling/v2", 3, 12]' ]
+  [ "$(query "$out" Deployment comments '[(t["topologyKey"], t["whenUnsatisfiable"]) for t in o["spec"]["template"]["spec"]["topologySpreadConstraints"]]')" = \
+    '[["kubernetes.io/hostname", "DoNotSchedule"], ["topology.kubernetes.io/zone", "ScheduleAnyway"]]' ]
+  [ "$(query "$out" PodDisruptionBudget comments 'o["spec"]["minAvailable"]')" = 2 ]
+  [ "$(query "$out" ServiceMonitor comments 'o["spec"]["endpoints"][0]["relabelings"]')" = \
+    '[{"action": "replace", "replacement": "comments", "targetLabel": "job"}]' ]
+  [ "$(query "$out" Deployment comments '"prometheus.io/scrape" in o["spec"]["template"]["metadata"]["annotations"]')" = false ]
+  [ "$(query "$out" PersistentVolumeClaim comments-data o 2>&1)" = "$out: 0 objects PersistentVolumeClaim/comments-data" ]
+}
+
+@test "the Grafana ConfigMap holds files/dashboard.json unchanged" {
+  render "$out" -f "$CHART/ci/prod-values.yaml"
+  query "$out" ConfigMap comments-dashboard 'o["data"]["comments.json"]' >"$BATS_TEST_TMPDIR/dashboard.json"
+  diff <(python3 -m json.tool "$CHART/files/dashboard.json") <(python3 -m json.tool "$BATS_TEST_TMPDIR/dashboard.json")
+  [ "$(query "$out" ConfigMap comments-dashboard '[o["metadata"]["namespace"], o["metadata"]["labels"]["grafana_dashboard"]]')" = '["monitoring", "1"]' ]
+}
+
+@test "bundled PostgreSQL: StatefulSet, Service and a Secret whose URL the service reads" {
+  render "$out" -f "$CHART/ci/bundled-postgres-values.yaml" --set postgresql.auth.password=s3cret
+  [ "$(query "$out" Secret comments-postgresql 'o["metadata"]["annotations"]["helm.sh/resource-policy"]')" = keep ]
+  [ "$(query "$out" Secret comments-postgresql '__import__("base64").b64decode(o["data"]["url"]).decode()')" = \
+    postgresql://comments:s3cret@comments-postgresql:5432/comments ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]')" = \
+    '{"secretKeyRef": {"key": "url", "name": "comments-postgresql"}}' ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["replicas"]')" = 2 ]
+  [ "$(query "$out" Service comments-postgresql 'o["spec"]["selector"]["app.kubernetes.io/component"]')" = database ]
+  [ "$(query "$out" Service comments 'o["spec"]["selector"]["app.kubernetes.io/component"]')" = server ]
+  [ "$(query "$out" StatefulSet comments-postgresql 'o["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"]')" = true ]
+  [ "$(query "$out" NetworkPolicy comments-postgresql 'o["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]')" = server ]
+}
+
+@test "bundled PostgreSQL without a password generates a random one" {
+  render "$out" -f "$CHART/ci/bundled-postgres-values.yaml"
+  local first second
+  first=$(query "$out" Secret comments-postgresql '__import__("base64").b64decode(o["data"]["password"]).decode()')
+  render "$out" -f "$CHART/ci/bundled-postgres-values.yaml"
+  second=$(query "$out" Secret comments-postgresql '__import__("base64").b64decode(o["data"]["password"]).decode()')
+  [[ "$first" =~ ^[A-Za-z0-9]{32}$ ]]
+  [ "$first" != "$second" ]
+}
+
+@test "helm test pod: our image runs the configured command against the Service URL" {
+  render "$out" -f "$CHART/ci/sqlite-values.yaml"
+  [ "$(query "$out" Pod comments-smoke 'o["metadata"]["annotations"]["helm.sh/hook"]')" = test ]
+  [ "$(query "$out" Pod comments-smoke 'o["spec"]["containers"][0]["image"]')" = ghcr.io/example/comments:0.1.0 ]
+  [ "$(query "$out" Pod comments-smoke 'o["spec"]["containers"][0]["command"]')" = \
+    '["/usr/local/bin/commentsctl", "smoke", "http://comments.web.svc:80"]' ]
+  render "$out" --set 'tests.command={/usr/local/bin/comments-service,healthcheck}' --set tests.image.repository=example/other --set tests.image.tag=v2
+  [ "$(query "$out" Pod comments-smoke '[o["spec"]["containers"][0]["image"]] + o["spec"]["containers"][0]["command"]')" = \
+    '["example/other:v2", "/usr/local/bin/comments-service", "healthcheck", "http://comments.web.svc:8000"]' ]
+  render "$out" --set tests.enabled=false
+  run query "$out" Pod comments-smoke o
+  [ "$status" -ne 0 ]
+}
+
+@test "NOTES.txt tells how to port-forward and curl the API" {
+  run "$HELM" install comments "$CHART" --namespace web --dry-run=client
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"kubectl --namespace web port-forward service/comments 8000:8000"* ]]
+  [[ "$output" == *"curl -s http://127.0.0.1:8000/api/comment/list/1"* ]]
+  [[ "$output" == *"helm test --namespace web comments"* ]]
+}
+
+@test "object names follow the release name and the overrides" {
+  render "$out" --set fullnameOverride=talk
+  [ "$(query "$out" Deployment talk 'o["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]')" = talk-data ]
+  "$HELM" template blog "$CHART" >"$out"
+  [ "$(query "$out" Service blog-comments 'o["metadata"]["labels"]["app.kubernetes.io/instance"]')" = blog ]
+}
