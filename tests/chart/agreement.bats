@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# The chart and `commentsctl render` describe the same pods: for each environment of
+# k8s/comments.yaml, `helm template` with agreement/<env>-values.yaml (its mirror) and the image
+# of k8s/releases/<env>.yaml must match `commentsctl render <env>` in image, ports, environment,
+# probes, security, resources, replicas, strategy, volumes and Service (agreement.py).
+
+load helpers
+
+setup() {
+  require_tools
+  COMMENTSCTL=${COMMENTSCTL:-$ROOT/build/chart/bin/commentsctl}
+  [ -x "$COMMENTSCTL" ] || {
+    echo "commentsctl not found at $COMMENTSCTL: build it (cmake --build build/chart --target commentsctl) or set COMMENTSCTL" >&2
+    return 1
+  }
+}
+
+# helm_for ENV OUT [extra helm args...]: the chart with the mirror values and the pinned image.
+helm_for() {
+  local env=$1 out=$2
+  shift 2
+  local ns pin_args
+  ns=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["environments"][sys.argv[2]]["namespace"])' \
+    "$ROOT/k8s/comments.yaml" "$env")
+  mapfile -t pin_args < <(python3 -c '
+import sys, yaml
+image = yaml.safe_load(open(sys.argv[1]))["image"]
+for key in ("repository", "tag", "digest"):
+    if image.get(key):
+        print(f"--set-string=image.{key}={image[key]}")' "$ROOT/k8s/releases/$env.yaml")
+  "$HELM" template comments "$CHART" --namespace "$ns" \
+    -f "$BATS_TEST_DIRNAME/agreement/$env-values.yaml" "${pin_args[@]}" "$@" >"$out"
+}
+
+compare() {
+  python3 "$BATS_TEST_DIRNAME/agreement.py" --config-doc "$ROOT/docs/configuration.md" "$@"
+}
+
+@test "dev: helm template and commentsctl render agree" {
+  helm_for dev "$BATS_TEST_TMPDIR/helm.yaml"
+  (cd "$ROOT" && "$COMMENTSCTL" render dev) >"$BATS_TEST_TMPDIR/render.yaml"
+  run compare "$BATS_TEST_TMPDIR/helm.yaml" "$BATS_TEST_TMPDIR/render.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "0 differences in "* ]]
+}
+
+@test "prod: helm template and commentsctl render agree" {
+  helm_for prod "$BATS_TEST_TMPDIR/helm.yaml"
+  (cd "$ROOT" && "$COMMENTSCTL" render prod) >"$BATS_TEST_TMPDIR/render.yaml"
+  run compare "$BATS_TEST_TMPDIR/helm.yaml" "$BATS_TEST_TMPDIR/render.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "0 differences in "* ]]
+}
+
+@test "the comparison reports each field that differs" {
+  helm_for prod "$BATS_TEST_TMPDIR/helm.yaml" --set probes.readiness.periodSeconds=6 \
+    --set securityContext.readOnlyRootFilesystem=false --set rollingUpdate.maxUnavailable=1 \
+    --set resources.limits.memory=1Gi --set-string storage.postgres.secretKey=uri
+  (cd "$ROOT" && "$COMMENTSCTL" render prod) >"$BATS_TEST_TMPDIR/render.yaml"
+  run compare "$BATS_TEST_TMPDIR/helm.yaml" "$BATS_TEST_TMPDIR/render.yaml"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'probes.readinessProbe.periodSeconds: helm 6 != render 5'* ]]
+  [[ "$output" == *'containerSecurity.readOnlyRootFilesystem: helm false != render true'* ]]
+  [[ "$output" == *'strategy.rollingUpdate.maxUnavailable: helm 1 != render 0'* ]]
+  [[ "$output" == *'resources.limits.memory: helm "1Gi" != render "512Mi"'* ]]
+  [[ "$output" == *'env.STORAGE_URL.secretKeyRef.key: helm "uri" != render "url"'* ]]
+  [[ "$output" == *"5 differences in "* ]]
+}
