@@ -64,3 +64,15 @@ print(f"{len(paths) - len(missing)} of {len(paths)} values described")
 sys.exit(1 if missing else 0)
 PY
 }
+
+@test "the packaged chart carries the monitoring files it loads with .Files.Get" {
+  run "$HELM" package "$CHART" --destination "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 0 ]
+  local tgz=$BATS_TEST_TMPDIR/comments-0.1.0.tgz
+  tar -tzf "$tgz" | grep -qx 'comments/files/alerts.yaml'
+  tar -tzf "$tgz" | grep -qx 'comments/files/dashboard.json'
+  run "$HELM" template comments "$tgz" --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"alert: CommentsHighErrorRatio"* ]]
+  [[ "$output" == *'"uid": "comments-service"'* ]]
+}

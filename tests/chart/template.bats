@@ -121,10 +121,19 @@ setup() {
   [ "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]')" = \
     '{"secretKeyRef": {"key": "url", "name": "comments-postgresql"}}' ]
   [ "$(query "$out" Deployment comments 'o["spec"]["replicas"]')" = 2 ]
+  [ "$(query "$out" PodDisruptionBudget comments 'o["spec"]')" = \
+    '{"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/component": "server", "app.kubernetes.io/instance": "comments", "app.kubernetes.io/name": "comments"}}}' ]
   [ "$(query "$out" Service comments-postgresql 'o["spec"]["selector"]["app.kubernetes.io/component"]')" = database ]
   [ "$(query "$out" Service comments 'o["spec"]["selector"]["app.kubernetes.io/component"]')" = server ]
   [ "$(query "$out" StatefulSet comments-postgresql 'o["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"]')" = true ]
   [ "$(query "$out" NetworkPolicy comments-postgresql 'o["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]')" = server ]
+}
+
+@test "PodDisruptionBudget: maxUnavailable 0 stays 0, minAvailable wins when set" {
+  render "$out" -f "$CHART/ci/bundled-postgres-values.yaml" --set podDisruptionBudget.maxUnavailable=0
+  [ "$(query "$out" PodDisruptionBudget comments '[o["spec"].get("minAvailable"), o["spec"].get("maxUnavailable")]')" = '[null, 0]' ]
+  render "$out" -f "$CHART/ci/bundled-postgres-values.yaml" --set-string podDisruptionBudget.minAvailable=50%
+  [ "$(query "$out" PodDisruptionBudget comments '[o["spec"].get("minAvailable"), o["spec"].get("maxUnavailable")]')" = '["50%", null]' ]
 }
 
 @test "bundled PostgreSQL without a password generates a random one" {
@@ -164,4 +173,34 @@ setup() {
   [ "$(query "$out" Deployment talk 'o["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]')" = talk-data ]
   "$HELM" template blog "$CHART" >"$out"
   [ "$(query "$out" Service blog-comments 'o["metadata"]["labels"]["app.kubernetes.io/instance"]')" = blog ]
+}
+
+@test "every workload of every values file meets the restricted Pod Security Standard" {
+  local f
+  for f in "$CHART/values.yaml" "$CHART"/ci/*-values.yaml; do
+    render "$out" -f "$f"
+    run python3 - "$out" <<'PY'
+import sys, yaml
+problems = []
+for o in yaml.safe_load_all(open(sys.argv[1])):
+    if not o or o["kind"] not in ("Deployment", "StatefulSet", "Pod"):
+        continue
+    pod = o["spec"] if o["kind"] == "Pod" else o["spec"]["template"]["spec"]
+    where = f'{o["kind"]}/{o["metadata"]["name"]}'
+    psc = pod.get("securityContext", {})
+    if psc.get("runAsNonRoot") is not True: problems.append(f"{where}: runAsNonRoot")
+    if psc.get("seccompProfile", {}).get("type") != "RuntimeDefault": problems.append(f"{where}: seccompProfile")
+    if pod.get("automountServiceAccountToken") is not False: problems.append(f"{where}: automountServiceAccountToken")
+    for c in pod["containers"]:
+        sc = c.get("securityContext", {})
+        if sc.get("allowPrivilegeEscalation") is not False: problems.append(f"{where}/{c['name']}: allowPrivilegeEscalation")
+        if sc.get("readOnlyRootFilesystem") is not True: problems.append(f"{where}/{c['name']}: readOnlyRootFilesystem")
+        if sc.get("capabilities", {}).get("drop") != ["ALL"]: problems.append(f"{where}/{c['name']}: capabilities")
+        if "limits" not in c.get("resources", {}): problems.append(f"{where}/{c['name']}: no resource limits")
+print("\n".join(problems) or "ok")
+sys.exit(1 if problems else 0)
+PY
+    echo "$f: $output"
+    [ "$status" -eq 0 ]
+  done
 }
