@@ -138,52 +138,61 @@ class Reader {
   void read_leaf(const Field& f, const YAML::Node& key, const YAML::Node& value, Values& out) {
     Value v;
     v.mark = value_mark(key, value);
+    if (!read_value(f, key, value, v)) {
+      v.valid = false;
+      v.items.clear();
+      v.entries.clear();
+    } else if (value.IsScalar()) {
+      v.scalar = {value.Scalar(), value.Mark()};
+    }
+    out[f.path] = std::move(v);
+  }
+
+  // Fills `v` from `value`; false (after reporting) when the value is refused.
+  bool read_value(const Field& f, const YAML::Node& key, const YAML::Node& value, Value& v) {
     switch (f.type) {
       case Type::String:
         if (!check_scalar(f, key, value) || !check_text(f, f.path, value)) {
-          return;
+          return false;
         }
         break;
       case Type::Integer: {
         if (!check_scalar(f, key, value)) {
-          return;
+          return false;
         }
         const auto n = value.Tag() == "?" ? to_integer(value.Scalar()) : std::nullopt;
         if (!n) {
           diags_.add(value.Mark(), f.path + " must be an integer, not " + quoted(value.Scalar()));
-          return;
+          return false;
         }
         if (*n < f.min || *n > f.max) {
           diags_.add(value.Mark(), f.path + " must be between " + std::to_string(f.min) + " and " +
                                        std::to_string(f.max) + ", not " + value.Scalar());
-          return;
+          return false;
         }
         break;
       }
       case Type::Boolean:
         if (!check_scalar(f, key, value)) {
-          return;
+          return false;
         }
         if (value.Tag() != "?" || (value.Scalar() != "true" && value.Scalar() != "false")) {
           diags_.add(value.Mark(), f.path + " must be true or false, not " + quoted(value.Scalar()));
-          return;
+          return false;
         }
         break;
       case Type::StringList:
         if (!read_list(f, key, value, v)) {
-          return;
+          return false;
         }
         break;
       case Type::StringMap:
         if (!read_string_map(f, key, value, v)) {
-          return;
+          return false;
         }
         break;
     }
-    if (value.IsScalar()) {
-      v.scalar = {value.Scalar(), value.Mark()};
-    }
-    out[f.path] = std::move(v);
+    return true;
   }
 
   bool read_list(const Field& f, const YAML::Node& key, const YAML::Node& value, Value& v) {

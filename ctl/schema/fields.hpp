@@ -41,12 +41,13 @@ struct Value {
   std::vector<Located<std::string>> items;                               // StringList
   std::vector<std::pair<Located<std::string>, Located<std::string>>> entries;  // StringMap
   YAML::Mark mark;  // the value's position (also the key's for a null value)
+  bool valid = true;  // false: written but refused (already reported); readers use a default
 
   [[nodiscard]] long long integer() const;
   [[nodiscard]] bool boolean() const { return scalar.value == "true"; }
 };
 
-// Dotted path → value, for the keys present and well-formed.
+// Dotted path → value, for the keys present (well-formed or not, see Value::valid).
 using Values = std::map<std::string, Value>;
 
 // `where` names the mapping in messages ("defaults", "environments.dev"); the reported keys are

@@ -121,20 +121,29 @@ const std::map<std::string, std::string>& builtin_defaults() {
 // An environment's settings: its own values over `defaults` over the built-in values.
 class Layered {
  public:
-  Layered(Values merged, YAML::Mark env_mark, FileDiagnostics& diags)
-      : values_(std::move(merged)), env_mark_(env_mark), diags_(diags) {}
+  // `required_hint` ends the message for a missing required key.
+  Layered(Values merged, YAML::Mark env_mark, std::string required_hint, FileDiagnostics& diags)
+      : values_(std::move(merged)),
+        env_mark_(env_mark),
+        required_hint_(std::move(required_hint)),
+        diags_(diags) {}
 
-  [[nodiscard]] bool has(const std::string& path) const { return values_.contains(path); }
+  [[nodiscard]] bool has(const std::string& path) const {
+    auto it = values_.find(path);
+    return it != values_.end() && it->second.valid;
+  }
 
   Located<std::string> text(const std::string& path, bool required = true) {
-    if (auto it = values_.find(path); it != values_.end()) {
+    auto it = values_.find(path);
+    if (it != values_.end() && it->second.valid) {
       return it->second.scalar;
     }
-    if (auto it = builtin_defaults().find(path); it != builtin_defaults().end()) {
-      return {it->second, env_mark_};
+    if (auto d = builtin_defaults().find(path); d != builtin_defaults().end()) {
+      return {d->second, env_mark_};
     }
-    if (required) {
-      diags_.add(env_mark_, path + " is required (here or in defaults)");
+    // A refused value was reported already; saying it is missing too would only confuse.
+    if (required && it == values_.end()) {
+      diags_.add(env_mark_, path + " is required" + required_hint_);
     }
     return {"", env_mark_};
   }
@@ -160,12 +169,13 @@ class Layered {
 
   [[nodiscard]] const schema::Value* raw(const std::string& path) const {
     auto it = values_.find(path);
-    return it == values_.end() ? nullptr : &it->second;
+    return it == values_.end() || !it->second.valid ? nullptr : &it->second;
   }
 
  private:
   Values values_;
   YAML::Mark env_mark_;
+  std::string required_hint_;
   FileDiagnostics& diags_;
 };
 
@@ -278,6 +288,18 @@ void check_environment(const Environment& env, FileDiagnostics& diags) {
   }
 }
 
+// Two environments in one namespace would overwrite each other's objects.
+void check_namespaces_distinct(const Spec& spec, FileDiagnostics& diags) {
+  std::map<std::string, const Environment*> owner;
+  for (const auto& env : spec.environments) {
+    auto [it, inserted] = owner.emplace(env.ns.value, &env);
+    if (!inserted && !env.ns.value.empty()) {
+      diags.add(env.ns.mark, "namespace " + env.ns.value + " is already environment " +
+                                 it->second->name.value + "'s; each environment needs its own");
+    }
+  }
+}
+
 const std::vector<std::string> top_level_keys = {"app", "defaults", "environments"};
 
 std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& path,
@@ -307,7 +329,7 @@ std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& pa
   spec.file = path;
   if (sections.contains("app")) {
     Values app = schema::read_fields(sections["app"], app_table(), "app", diags);
-    Layered a(std::move(app), sections["app"].Mark(), diags);
+    Layered a(std::move(app), sections["app"].Mark(), " in app", diags);
     spec.app.name = a.text("name");
     spec.app.part_of = a.has("partOf") ? a.text("partOf") : spec.app.name;
     spec.app.port = a.has("port") ? a.integer("port") : Located<int>{8000, {}};
@@ -338,12 +360,14 @@ std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& pa
         }
         Values own = schema::read_fields(entry.second, settings_table(), "environments." + name,
                                          diags);
-        Layered settings(layer(defaults, own), entry.first.Mark(), diags);
+        Layered settings(layer(defaults, own), entry.first.Mark(), " (here or in defaults)",
+                         diags);
         spec.environments.push_back(build_environment(entry.first, settings));
         check_environment(spec.environments.back(), diags);
       }
     }
   }
+  check_namespaces_distinct(spec, diags);
   if (all.size() != before) {
     return std::nullopt;
   }
