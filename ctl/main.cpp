@@ -1,6 +1,5 @@
 // commentsctl, the operator CLI of the comments service: wires subcommands to their libraries.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "commands/project.hpp"

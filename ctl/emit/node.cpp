@@ -22,8 +22,8 @@ Node Node::sequence(std::initializer_list<Node> items) {
 }
 
 Node& Node::set(const std::string& key, Node value) {
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [&](const auto& e) { return e.first == key; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
   if (it != entries_.end()) {
     it->second = std::move(value);
   } else {
@@ -38,8 +38,8 @@ Node& Node::push(Node value) {
 }
 
 const Node* Node::find(const std::string& key) const {
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [&](const auto& e) { return e.first == key; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == key; });
   return it == entries_.end() ? nullptr : &it->second;
 }
 

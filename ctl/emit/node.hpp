@@ -15,7 +15,7 @@ class Node {
   enum class Kind { Null, Boolean, Integer, String, Map, Sequence };
 
   Node() = default;
-  Node(const char* s) : kind_(Kind::String), text_(s) {}           // NOLINT: implicit on purpose
+  Node(const char* s) : kind_(Kind::String), text_(s) {}             // NOLINT: implicit on purpose
   Node(std::string s) : kind_(Kind::String), text_(std::move(s)) {}  // NOLINT
   Node(int n) : kind_(Kind::Integer), integer_(n) {}                 // NOLINT
   Node(std::int64_t n) : kind_(Kind::Integer), integer_(n) {}        // NOLINT

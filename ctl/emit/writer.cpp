@@ -127,8 +127,8 @@ bool is_plain_safe(const std::string& s) {
     return false;
   }
   for (const unsigned char c : s) {
-    if (!std::isalnum(c) && std::string_view("_./-:@+=").find(static_cast<char>(c)) ==
-                                std::string_view::npos) {
+    if (!std::isalnum(c) &&
+        std::string_view("_./-:@+=").find(static_cast<char>(c)) == std::string_view::npos) {
       return false;
     }
   }

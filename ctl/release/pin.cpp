@@ -95,9 +95,9 @@ std::string format_pin(const Pin& pin) {
   }
   Node root = Node::map({{"environment", pin.environment.value}, {"image", image}});
   Node source = Node::map();
-  for (const auto& [key, value] : {std::pair{"from", &pin.source_from},
-                                   std::pair{"revision", &pin.source_revision},
-                                   std::pair{"pinnedAt", &pin.pinned_at}}) {
+  for (const auto& [key, value] :
+       {std::pair{"from", &pin.source_from}, std::pair{"revision", &pin.source_revision},
+        std::pair{"pinnedAt", &pin.pinned_at}}) {
     if (*value) {
       source.set(key, (*value)->value);
     }

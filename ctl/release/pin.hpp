@@ -21,7 +21,8 @@ struct Pin {
   Located<std::string> repository;
   Located<std::string> tag;
   std::optional<Located<std::string>> digest;  // sha256:<64 hex>; absent until one is known
-  // Provenance, written by the pipeline: "ci" for a fresh build, else the environment promoted from.
+  // Provenance, written by the pipeline: "ci" for a fresh build, else the environment promoted
+  // from.
   std::optional<Located<std::string>> source_from;
   std::optional<Located<std::string>> source_revision;  // the git commit built
   std::optional<Located<std::string>> pinned_at;        // RFC 3339, UTC

@@ -14,8 +14,8 @@ int Context::min_replicas() const {
 }
 
 emit::Node selector_labels(const Context& c) {
-  return emit::Node::map({{"app.kubernetes.io/instance", c.instance()},
-                          {"app.kubernetes.io/name", c.name()}});
+  return emit::Node::map(
+      {{"app.kubernetes.io/instance", c.instance()}, {"app.kubernetes.io/name", c.name()}});
 }
 
 emit::Node common_labels(const Context& c) {
@@ -30,11 +30,11 @@ emit::Node common_labels(const Context& c) {
 
 emit::Node object_head(const Context& c, const std::string& api_version, const std::string& kind,
                        const std::string& name) {
-  return emit::Node::map({{"apiVersion", api_version},
-                          {"kind", kind},
-                          {"metadata", emit::Node::map({{"name", name},
-                                                        {"namespace", c.ns()},
-                                                        {"labels", common_labels(c)}})}});
+  return emit::Node::map(
+      {{"apiVersion", api_version},
+       {"kind", kind},
+       {"metadata",
+        emit::Node::map({{"name", name}, {"namespace", c.ns()}, {"labels", common_labels(c)}})}});
 }
 
 }  // namespace commentsctl::render

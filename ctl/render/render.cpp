@@ -52,10 +52,8 @@ Node config_data(const Context& c) {
   const auto& env = c.env;
   // Sorted by key: the managed settings and the spec's `config` never share a key.
   std::vector<std::pair<std::string, std::string>> data = {
-      {"DRAIN_TIMEOUT", env.drain_timeout.value},
-      {"LOG_FORMAT", env.log_format.value},
-      {"LOG_LEVEL", env.log_level.value},
-      {"PORT", std::to_string(c.spec.app.port.value)},
+      {"DRAIN_TIMEOUT", env.drain_timeout.value},   {"LOG_FORMAT", env.log_format.value},
+      {"LOG_LEVEL", env.log_level.value},           {"PORT", std::to_string(c.spec.app.port.value)},
       {"SHUTDOWN_DELAY", env.shutdown_delay.value},
   };
   if (env.storage.backend.value == spec::Backend::Sqlite) {
@@ -94,11 +92,10 @@ Node service(const Context& c) {
   Node out = object_head(c, "v1", "Service", c.name());
   out.set("spec", Node::map({{"type", "ClusterIP"},
                              {"selector", selector_labels(c)},
-                             {"ports", Node::sequence({Node::map(
-                                           {{"name", "http"},
-                                            {"port", c.spec.app.port.value},
-                                            {"targetPort", "http"},
-                                            {"protocol", "TCP"}})})}}));
+                             {"ports", Node::sequence({Node::map({{"name", "http"},
+                                                                  {"port", c.spec.app.port.value},
+                                                                  {"targetPort", "http"},
+                                                                  {"protocol", "TCP"}})})}}));
   return out;
 }
 
@@ -111,29 +108,32 @@ Node disruption_budget(const Context& c) {
 
 Node autoscaler(const Context& c) {
   const auto& a = c.env.autoscaling;
-  Node target = Node::map({{"type", "Utilization"}, {"averageUtilization", a.target_cpu_percent.value}});
+  Node target =
+      Node::map({{"type", "Utilization"}, {"averageUtilization", a.target_cpu_percent.value}});
   Node out = object_head(c, "autoscaling/v2", "HorizontalPodAutoscaler", c.name());
-  out.set("spec",
-          Node::map({{"scaleTargetRef",
-                      Node::map({{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", c.name()}})},
-                     {"minReplicas", a.min_replicas.value},
-                     {"maxReplicas", a.max_replicas.value},
-                     {"metrics", Node::sequence({Node::map(
-                                     {{"type", "Resource"},
-                                      {"resource", Node::map({{"name", "cpu"}, {"target", target}})}})})}}));
+  out.set(
+      "spec",
+      Node::map(
+          {{"scaleTargetRef",
+            Node::map({{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", c.name()}})},
+           {"minReplicas", a.min_replicas.value},
+           {"maxReplicas", a.max_replicas.value},
+           {"metrics", Node::sequence({Node::map(
+                           {{"type", "Resource"},
+                            {"resource", Node::map({{"name", "cpu"}, {"target", target}})}})})}}));
   return out;
 }
 
 // Only the service port is open; Prometheus scrapes /metrics on that same port.
 Node network_policy(const Context& c) {
-  Node rule = Node::map(
-      {{"ports", Node::sequence({Node::map({{"protocol", "TCP"}, {"port", "http"}})})}});
+  Node rule =
+      Node::map({{"ports", Node::sequence({Node::map({{"protocol", "TCP"}, {"port", "http"}})})}});
   if (!c.env.allow_from_namespaces.empty()) {
     Node from = Node::sequence({Node::map({{"podSelector", Node::map()}})});
     for (const auto& ns : c.env.allow_from_namespaces) {
       from.push(Node::map({{"namespaceSelector",
-                            Node::map({{"matchLabels",
-                                        Node::map({{"kubernetes.io/metadata.name", ns.value}})}})}}));
+                            Node::map({{"matchLabels", Node::map({{"kubernetes.io/metadata.name",
+                                                                   ns.value}})}})}}));
     }
     rule.set("from", from);
   }
@@ -146,8 +146,8 @@ Node network_policy(const Context& c) {
 
 Node ingress(const Context& c) {
   const auto& in = c.env.ingress;
-  Node backend = Node::map({{"service", Node::map({{"name", c.name()},
-                                                   {"port", Node::map({{"name", "http"}})}})}});
+  Node backend = Node::map(
+      {{"service", Node::map({{"name", c.name()}, {"port", Node::map({{"name", "http"}})}})}});
   Node spec = Node::map();
   if (in.class_name) {
     spec.set("ingressClassName", in.class_name->value);
@@ -159,10 +159,10 @@ Node ingress(const Context& c) {
   spec.set("rules",
            Node::sequence({Node::map(
                {{"host", in.host.value},
-                {"http", Node::map({{"paths", Node::sequence({Node::map(
-                                                  {{"path", "/"},
-                                                   {"pathType", "Prefix"},
-                                                   {"backend", backend}})})}})}})}));
+                {"http",
+                 Node::map({{"paths", Node::sequence({Node::map({{"path", "/"},
+                                                                 {"pathType", "Prefix"},
+                                                                 {"backend", backend}})})}})}})}));
   Node out = object_head(c, "networking.k8s.io/v1", "Ingress", c.name());
   out.set("spec", spec);
   return out;
@@ -170,11 +170,13 @@ Node ingress(const Context& c) {
 
 Node service_monitor(const Context& c) {
   Node out = object_head(c, "monitoring.coreos.com/v1", "ServiceMonitor", c.name());
-  out.set("spec", Node::map({{"selector", Node::map({{"matchLabels", selector_labels(c)}})},
-                             {"endpoints", Node::sequence({Node::map(
-                                               {{"port", "http"},
-                                                {"path", "/metrics"},
-                                                {"interval", c.env.monitoring.interval.value}})})}}));
+  out.set(
+      "spec",
+      Node::map({{"selector", Node::map({{"matchLabels", selector_labels(c)}})},
+                 {"endpoints",
+                  Node::sequence({Node::map({{"port", "http"},
+                                             {"path", "/metrics"},
+                                             {"interval", c.env.monitoring.interval.value}})})}}));
   return out;
 }
 
@@ -235,7 +237,8 @@ std::vector<std::filesystem::path> write_files(const std::filesystem::path& dir,
   for (const auto& o : objects) {
     std::array<char, 4> prefix{};
     std::snprintf(prefix.data(), prefix.size(), "%02d", ++index);
-    const auto path = dir / (std::string(prefix.data()) + "-" + lower(o.kind) + "-" + o.name + ".yaml");
+    const auto path =
+        dir / (std::string(prefix.data()) + "-" + lower(o.kind) + "-" + o.name + ".yaml");
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     file << emit::to_yaml(o.body);
     if (!file.flush()) {

@@ -20,13 +20,13 @@ Node seccomp_runtime_default() { return Node::map({{"type", "RuntimeDefault"}});
 
 Node container(const Context& c, const std::string& config_name) {
   const auto& env = c.env;
-  Node ports = Node::sequence(
-      {Node::map({{"name", "http"}, {"containerPort", c.spec.app.port.value}, {"protocol", "TCP"}})});
-  Node resources = Node::map(
-      {{"requests", Node::map({{"cpu", env.resources.cpu_request.value},
-                               {"memory", env.resources.memory_request.value}})},
-       {"limits", Node::map({{"cpu", env.resources.cpu_limit.value},
-                             {"memory", env.resources.memory_limit.value}})}});
+  Node ports = Node::sequence({Node::map(
+      {{"name", "http"}, {"containerPort", c.spec.app.port.value}, {"protocol", "TCP"}})});
+  Node resources =
+      Node::map({{"requests", Node::map({{"cpu", env.resources.cpu_request.value},
+                                         {"memory", env.resources.memory_request.value}})},
+                 {"limits", Node::map({{"cpu", env.resources.cpu_limit.value},
+                                       {"memory", env.resources.memory_limit.value}})}});
   Node security = Node::map({{"allowPrivilegeEscalation", false},
                              {"readOnlyRootFilesystem", true},
                              {"runAsNonRoot", true},
@@ -34,19 +34,20 @@ Node container(const Context& c, const std::string& config_name) {
                              {"runAsGroup", run_as_id},
                              {"capabilities", Node::map({{"drop", Node::sequence({"ALL"})}})},
                              {"seccompProfile", seccomp_runtime_default()}});
-  Node out = Node::map({{"name", c.name()},
-                        {"image", c.pin.image()},
-                        {"imagePullPolicy", "IfNotPresent"},
-                        {"ports", ports},
-                        {"envFrom", Node::sequence({Node::map(
-                                        {{"configMapRef", Node::map({{"name", config_name}})}})})}});
+  Node out = Node::map(
+      {{"name", c.name()},
+       {"image", c.pin.image()},
+       {"imagePullPolicy", "IfNotPresent"},
+       {"ports", ports},
+       {"envFrom",
+        Node::sequence({Node::map({{"configMapRef", Node::map({{"name", config_name}})}})})}});
   if (env.storage.backend.value == spec::Backend::Postgresql) {
     // The connection URL holds a password: it stays in the Secret.
     Node secret_ref = Node::map({{"name", env.storage.postgresql_secret_name.value},
                                  {"key", env.storage.postgresql_secret_key.value}});
-    out.set("env", Node::sequence({Node::map(
-                       {{"name", "STORAGE_URL"},
-                        {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}})}));
+    out.set("env", Node::sequence(
+                       {Node::map({{"name", "STORAGE_URL"},
+                                   {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}})}));
   }
   // Startup allows a minute for the first start (migrations); then liveness takes over.
   out.set("startupProbe", http_probe("/healthz", 2, 1, 30));
@@ -83,10 +84,10 @@ Node pod_spec(const Context& c, const std::string& config_name) {
   }
   pod.set("containers", Node::sequence({container(c, config_name)}));
   if (c.env.storage.backend.value == spec::Backend::Sqlite) {
-    pod.set("volumes", Node::sequence({Node::map(
-                           {{"name", "data"},
-                            {"persistentVolumeClaim",
-                             Node::map({{"claimName", data_claim_name(c)}})}})}));
+    pod.set("volumes",
+            Node::sequence({Node::map(
+                {{"name", "data"},
+                 {"persistentVolumeClaim", Node::map({{"claimName", data_claim_name(c)}})}})}));
   }
   return pod;
 }
@@ -100,10 +101,10 @@ Node deployment(const Context& c, const std::string& config_name,
                 const std::string& config_checksum) {
   const bool sqlite = c.env.storage.backend.value == spec::Backend::Sqlite;
   // SQLite: the old pod must let go of the volume and the database file before the new one starts.
-  Node strategy = sqlite ? Node::map({{"type", "Recreate"}})
-                         : Node::map({{"type", "RollingUpdate"},
-                                      {"rollingUpdate", Node::map({{"maxUnavailable", 0},
-                                                                   {"maxSurge", 1}})}});
+  Node strategy =
+      sqlite ? Node::map({{"type", "Recreate"}})
+             : Node::map({{"type", "RollingUpdate"},
+                          {"rollingUpdate", Node::map({{"maxUnavailable", 0}, {"maxSurge", 1}})}});
   Node annotations = Node::map({{"checksum/config", config_checksum},
                                 {"prometheus.io/path", "/metrics"},
                                 {"prometheus.io/port", std::to_string(c.spec.app.port.value)},
@@ -116,10 +117,9 @@ Node deployment(const Context& c, const std::string& config_name,
   spec.set("revisionHistoryLimit", 5);
   spec.set("selector", Node::map({{"matchLabels", selector_labels(c)}}));
   spec.set("strategy", strategy);
-  spec.set("template",
-           Node::map({{"metadata", Node::map({{"labels", common_labels(c)},
-                                              {"annotations", annotations}})},
-                      {"spec", pod_spec(c, config_name)}}));
+  spec.set("template", Node::map({{"metadata", Node::map({{"labels", common_labels(c)},
+                                                          {"annotations", annotations}})},
+                                  {"spec", pod_spec(c, config_name)}}));
   Node out = object_head(c, "apps/v1", "Deployment", c.name());
   out.set("spec", spec);
   return out;

@@ -41,7 +41,9 @@ class Diagnostics {
 class FileDiagnostics {
  public:
   FileDiagnostics(Diagnostics& all, std::string file) : all_(all), file_(std::move(file)) {}
-  void add(const YAML::Mark& mark, std::string message) { all_.add(file_, mark, std::move(message)); }
+  void add(const YAML::Mark& mark, std::string message) {
+    all_.add(file_, mark, std::move(message));
+  }
   [[nodiscard]] const std::string& file() const { return file_; }
   [[nodiscard]] Diagnostics& all() { return all_; }
 

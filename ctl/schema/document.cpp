@@ -1,12 +1,12 @@
 // Reading and parsing with yaml-cpp, turning its exceptions into positioned messages.
 #include "schema/document.hpp"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/depthguard.h>
 
 namespace commentsctl::schema {
 
@@ -34,8 +34,8 @@ std::optional<YAML::Node> parse_document(const std::string& text, const std::str
       return std::nullopt;
     }
     if (docs.size() > 1) {
-      diags.add_at(path, 1, 1, "the file must hold one YAML document, not " +
-                                   std::to_string(docs.size()));
+      diags.add_at(path, 1, 1,
+                   "the file must hold one YAML document, not " + std::to_string(docs.size()));
       return std::nullopt;
     }
     return docs.front();

@@ -67,8 +67,8 @@ class Reader {
 
  private:
   const Field* find(const std::string& path) const {
-    auto it = std::find_if(table_.begin(), table_.end(),
-                           [&](const Field& f) { return f.path == path; });
+    auto it =
+        std::find_if(table_.begin(), table_.end(), [&](const Field& f) { return f.path == path; });
     return it == table_.end() ? nullptr : &*it;
   }
 
@@ -96,7 +96,8 @@ class Reader {
       return false;
     }
     if (!value.IsScalar()) {
-      diags_.add(value.Mark(), f.path + " must be a " + type_name(f.type) + ", not " + describe(value));
+      diags_.add(value.Mark(),
+                 f.path + " must be a " + type_name(f.type) + ", not " + describe(value));
       return false;
     }
     return true;
@@ -105,9 +106,10 @@ class Reader {
   // Checks a string against the field's choices and format; reports and returns false if bad.
   bool check_text(const Field& f, const std::string& what, const YAML::Node& node) {
     const std::string& text = node.Scalar();
-    if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), text) == f.choices.end()) {
-      diags_.add(node.Mark(), what + " must be one of " + join(f.choices) + ", not " + quoted(text) +
-                                  did_you_mean(text, f.choices));
+    if (!f.choices.empty() &&
+        std::find(f.choices.begin(), f.choices.end(), text) == f.choices.end()) {
+      diags_.add(node.Mark(), what + " must be one of " + join(f.choices) + ", not " +
+                                  quoted(text) + did_you_mean(text, f.choices));
       return false;
     }
     if (f.check != nullptr) {
@@ -177,7 +179,8 @@ class Reader {
           return false;
         }
         if (value.Tag() != "?" || (value.Scalar() != "true" && value.Scalar() != "false")) {
-          diags_.add(value.Mark(), f.path + " must be true or false, not " + quoted(value.Scalar()));
+          diags_.add(value.Mark(),
+                     f.path + " must be true or false, not " + quoted(value.Scalar()));
           return false;
         }
         break;
@@ -240,7 +243,8 @@ class Reader {
                    what + " must be a string, not " + describe(entry.second));
         ok = false;
       } else if (check_text(f, what, entry.second)) {
-        v.entries.push_back({{name, entry.first.Mark()}, {entry.second.Scalar(), entry.second.Mark()}});
+        v.entries.push_back(
+            {{name, entry.first.Mark()}, {entry.second.Scalar(), entry.second.Mark()}});
       } else {
         ok = false;
       }

@@ -29,18 +29,18 @@ using Check = std::string (*)(std::string_view);
 struct Field {
   std::string path{};
   Type type = Type::String;
-  Check check = nullptr;             // String, list items and map values
+  Check check = nullptr;               // String, list items and map values
   std::vector<std::string> choices{};  // String: the allowed values, when a closed set
-  long long min = 0;                 // Integer: inclusive range
+  long long min = 0;                   // Integer: inclusive range
   long long max = 0;
   Check key_check = nullptr;  // StringMap: the keys
 };
 
 struct Value {
-  Located<std::string> scalar;                                           // String, Integer, Boolean
-  std::vector<Located<std::string>> items;                               // StringList
+  Located<std::string> scalar;              // String, Integer, Boolean
+  std::vector<Located<std::string>> items;  // StringList
   std::vector<std::pair<Located<std::string>, Located<std::string>>> entries;  // StringMap
-  YAML::Mark mark;  // the value's position (also the key's for a null value)
+  YAML::Mark mark;    // the value's position (also the key's for a null value)
   bool valid = true;  // false: written but refused (already reported); readers use a default
 
   [[nodiscard]] long long integer() const;

@@ -38,7 +38,8 @@ std::size_t distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
+std::optional<std::string> closest(std::string_view word,
+                                   const std::vector<std::string>& candidates) {
   const std::string w = lower(word);
   // Allow about one typo per three letters, at least one and at most three.
   const std::size_t allowed = std::clamp<std::size_t>(w.size() / 3, 1, 3);

@@ -9,7 +9,8 @@
 namespace commentsctl::schema {
 
 // The candidate within a small edit distance of `word` (case-insensitive), if any.
-std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
+std::optional<std::string> closest(std::string_view word,
+                                   const std::vector<std::string>& candidates);
 
 // " (did you mean \"x\"?)" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

@@ -22,11 +22,11 @@ using schema::Values;
 // The environment variables of docs/configuration.md.
 const std::vector<std::string>& service_variables() {
   static const std::vector<std::string> names = {
-      "PORT",          "LISTEN_ADDRESS", "STORAGE_URL",     "STORAGE_PASSWORD_FILE",
-      "DB_POOL_SIZE",  "SQLITE_SYNCHRONOUS", "LOG_LEVEL",   "LOG_FORMAT",
-      "THREADS",       "READ_THREADS",   "MAX_CONNECTIONS", "MAX_IN_FLIGHT",
-      "MAX_BODY_BYTES", "MAX_PAGE_SIZE", "LIST_CACHE_BYTES", "HEADER_TIMEOUT",
-      "BODY_TIMEOUT",  "IDLE_TIMEOUT",   "SHUTDOWN_DELAY",  "DRAIN_TIMEOUT"};
+      "PORT",           "LISTEN_ADDRESS",     "STORAGE_URL",      "STORAGE_PASSWORD_FILE",
+      "DB_POOL_SIZE",   "SQLITE_SYNCHRONOUS", "LOG_LEVEL",        "LOG_FORMAT",
+      "THREADS",        "READ_THREADS",       "MAX_CONNECTIONS",  "MAX_IN_FLIGHT",
+      "MAX_BODY_BYTES", "MAX_PAGE_SIZE",      "LIST_CACHE_BYTES", "HEADER_TIMEOUT",
+      "BODY_TIMEOUT",   "IDLE_TIMEOUT",       "SHUTDOWN_DELAY",   "DRAIN_TIMEOUT"};
   return names;
 }
 
@@ -78,7 +78,9 @@ const std::vector<Field>& settings_table() {
       {.path = "autoscaling.enabled", .type = Type::Boolean},
       {.path = "autoscaling.minReplicas", .type = Type::Integer, .min = 1, .max = 100},
       {.path = "autoscaling.maxReplicas", .type = Type::Integer, .min = 1, .max = 100},
-      {.path = "autoscaling.targetCPUUtilizationPercentage", .type = Type::Integer, .min = 10,
+      {.path = "autoscaling.targetCPUUtilizationPercentage",
+       .type = Type::Integer,
+       .min = 10,
        .max = 100},
       {.path = "ingress.enabled", .type = Type::Boolean},
       {.path = "ingress.host", .check = schema::check_dns_subdomain},
@@ -86,7 +88,8 @@ const std::vector<Field>& settings_table() {
       {.path = "ingress.tlsSecretName", .check = schema::check_dns_subdomain},
       {.path = "monitoring.serviceMonitor", .type = Type::Boolean},
       {.path = "monitoring.interval", .check = schema::check_duration},
-      {.path = "networkPolicy.allowFromNamespaces", .type = Type::StringList,
+      {.path = "networkPolicy.allowFromNamespaces",
+       .type = Type::StringList,
        .check = schema::check_dns_label},
       {.path = "config", .type = Type::StringMap, .key_check = check_config_key},
   };
@@ -247,11 +250,13 @@ void check_environment(const Environment& env, FileDiagnostics& diags) {
     if (env.replicas.value > 1) {
       diags.add(env.replicas.mark,
                 "replicas must be 1 with storage.backend sqlite: one SQLite file cannot be shared "
-                "by several pods; use postgresql to run more" + in);
+                "by several pods; use postgresql to run more" +
+                    in);
     }
     if (env.autoscaling.enabled.value) {
-      diags.add(env.autoscaling.enabled.mark,
-                "autoscaling needs storage.backend postgresql: SQLite runs exactly one replica" + in);
+      diags.add(
+          env.autoscaling.enabled.mark,
+          "autoscaling needs storage.backend postgresql: SQLite runs exactly one replica" + in);
     }
   }
   if (env.autoscaling.enabled.value &&
@@ -266,12 +271,11 @@ void check_environment(const Environment& env, FileDiagnostics& diags) {
   if (delay && drain) {
     const auto needed = *delay + *drain;
     if (std::chrono::seconds(env.termination_grace_seconds.value) <= needed) {
-      diags.add(env.termination_grace_seconds.mark,
-                "terminationGracePeriodSeconds (" +
-                    std::to_string(env.termination_grace_seconds.value) +
-                    ") must exceed shutdownDelay + drainTimeout (" + env.shutdown_delay.value +
-                    " + " + env.drain_timeout.value + "), or Kubernetes kills in-flight requests" +
-                    in);
+      diags.add(
+          env.termination_grace_seconds.mark,
+          "terminationGracePeriodSeconds (" + std::to_string(env.termination_grace_seconds.value) +
+              ") must exceed shutdownDelay + drainTimeout (" + env.shutdown_delay.value + " + " +
+              env.drain_timeout.value + "), or Kubernetes kills in-flight requests" + in);
     }
   }
   const auto& r = env.resources;
@@ -358,10 +362,9 @@ std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& pa
           diags.add(entry.first.Mark(), "environment name " + problem + ", not \"" + name + "\"");
           continue;
         }
-        Values own = schema::read_fields(entry.second, settings_table(), "environments." + name,
-                                         diags);
-        Layered settings(layer(defaults, own), entry.first.Mark(), " (here or in defaults)",
-                         diags);
+        Values own =
+            schema::read_fields(entry.second, settings_table(), "environments." + name, diags);
+        Layered settings(layer(defaults, own), entry.first.Mark(), " (here or in defaults)", diags);
         spec.environments.push_back(build_environment(entry.first, settings));
         check_environment(spec.environments.back(), diags);
       }

@@ -31,9 +31,9 @@ struct Resources {
 
 struct Storage {
   Located<Backend> backend;
-  Located<std::string> sqlite_size;                        // the PVC size
+  Located<std::string> sqlite_size;                          // the PVC size
   std::optional<Located<std::string>> sqlite_storage_class;  // the cluster default when absent
-  Located<std::string> postgresql_secret_name;  // Secret holding the connection URL
+  Located<std::string> postgresql_secret_name;               // Secret holding the connection URL
   Located<std::string> postgresql_secret_key;
 };
 

@@ -45,18 +45,20 @@ TEST_CASE("validate accepts the committed spec and names each environment's imag
 
 TEST_CASE("validate prints every problem and exits 1", "[commands]") {
   TempDir dir;
-  write_file(dir.path() / "comments.yaml",
-             read_file(specs_dir / "sqlite-minimal.yaml") + "    replicas: 2\n    logLevel: loud\n");
+  write_file(dir.path() / "comments.yaml", read_file(specs_dir / "sqlite-minimal.yaml") +
+                                               "    replicas: 2\n    logLevel: loud\n");
   write_file(dir.path() / "releases/test.yaml", "environment: test\nimage: {repository: x}\n");
   const auto r = validate(dir.path() / "comments.yaml");
   CHECK(r.code == 1);
   CHECK(r.out.empty());
   const std::string spec = (dir.path() / "comments.yaml").string();
-  CHECK(r.err == spec + ":13:15: replicas must be 1 with storage.backend sqlite: one SQLite file "
-                        "cannot be shared by several pods; use postgresql to run more "
-                        "(environment test)\n" +
-                     spec + ":14:15: logLevel must be one of debug, info, warn, error, not "
-                            "\"loud\"\n");
+  CHECK(r.err == spec +
+                     ":13:15: replicas must be 1 with storage.backend sqlite: one SQLite file "
+                     "cannot be shared by several pods; use postgresql to run more "
+                     "(environment test)\n" +
+                     spec +
+                     ":14:15: logLevel must be one of debug, info, warn, error, not "
+                     "\"loud\"\n");
 }
 
 TEST_CASE("validate checks pins once the spec is valid", "[commands]") {

@@ -60,10 +60,12 @@ TEST_CASE("a pin reads back exactly as commentsctl writes it", "[pin]") {
         "image:\n"
         "  repository: registry.example.com/c\n"
         "  tag: \"1.0.0\"\n"
-        "  digest: sha256:" + std::string(64, 'a') + "\n"
-        "source:\n"
-        "  from: dev\n"
-        "  pinnedAt: \"2025-01-02T03:04:05Z\"\n");
+        "  digest: sha256:" +
+            std::string(64, 'a') +
+            "\n"
+            "source:\n"
+            "  from: dev\n"
+            "  pinnedAt: \"2025-01-02T03:04:05Z\"\n");
 
   TempDir dir;
   release::write_pin(dir.path() / "prod.yaml", pin);
@@ -115,9 +117,10 @@ TEST_CASE("a pin must fit its environment", "[pin]") {
       "environment: prod\nimage: {repository: registry.example.com/c, tag: \"1\", digest: " +
       digest + "}\n";
   CHECK(check(with_digest, true).empty());
-  CHECK(check("environment: prod\nimage: {repository: registry.example.com/c, tag: \"1\"}\n", true) ==
-        Lines{"prod.yaml:2:50: environment prod requires a digest pin (requireDigest in "
-              "spec.yaml), but this pin has only a tag; promote an image to pin its digest"});
+  CHECK(
+      check("environment: prod\nimage: {repository: registry.example.com/c, tag: \"1\"}\n", true) ==
+      Lines{"prod.yaml:2:50: environment prod requires a digest pin (requireDigest in "
+            "spec.yaml), but this pin has only a tag; promote an image to pin its digest"});
   CHECK(check("environment: dev\nimage: {repository: registry.example.com/other, tag: \"1\"}\n",
               false) ==
         Lines{"prod.yaml:1:14: this pin is for environment \"dev\", not \"prod\"",

@@ -37,8 +37,8 @@ TEST_CASE("every rendered workload is hardened", "[policy]") {
         continue;
       }
       ++workloads;
-      INFO(c.spec.filename().string() << " " << c.env << " "
-                                      << doc["metadata"]["name"].as<std::string>());
+      INFO(c.spec.filename().string()
+           << " " << c.env << " " << doc["metadata"]["name"].as<std::string>());
       const YAML::Node& deployment = doc["spec"];
       const YAML::Node& pod = deployment["template"]["spec"];
       check_security_context(pod["securityContext"]);
@@ -91,7 +91,8 @@ TEST_CASE("every rendered workload is hardened", "[policy]") {
 
 TEST_CASE("prod runs by digest", "[policy]") {
   const auto docs = render_docs(source_dir / "k8s/comments.yaml", "prod");
-  const auto image = find_kind(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"];
+  const auto image =
+      find_kind(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"];
   CHECK(image.as<std::string>().starts_with("registry.example.com/comments/prod@sha256:"));
 }
 

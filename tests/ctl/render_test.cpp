@@ -1,7 +1,8 @@
 // What render produces for each shape of environment, read back as YAML.
+#include "commands/render.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "commands/render.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -90,8 +91,9 @@ TEST_CASE("the port, storage class and extra settings follow the spec", "[render
   const auto pod = pod_of(docs);
   CHECK(pod["containers"][0]["ports"][0]["containerPort"].as<int>() == 9000);
   CHECK(find_kind(docs, "Service")["spec"]["ports"][0]["port"].as<int>() == 9000);
-  CHECK(find_kind(docs, "Deployment")["spec"]["template"]["metadata"]["annotations"]
-                 ["prometheus.io/port"].as<std::string>() == "9000");
+  CHECK(find_kind(docs,
+                  "Deployment")["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
+            .as<std::string>() == "9000");
   CHECK(config_value(docs, "PORT") == "9000");
   CHECK(config_value(docs, "SQLITE_SYNCHRONOUS") == "full");
   CHECK(config_value(docs, "LIST_CACHE_BYTES") == "0");
@@ -133,8 +135,9 @@ TEST_CASE("a configuration change changes the pod template, so pods roll", "[ren
   write_file(dir.path() / "releases/test.yaml", read_file(specs_dir / "releases/test.yaml"));
   auto checksum = [&](const std::string& spec_text) {
     write_file(dir.path() / "comments.yaml", spec_text);
-    return find_kind(render_docs(dir.path() / "comments.yaml", "test"), "Deployment")
-        ["spec"]["template"]["metadata"]["annotations"]["checksum/config"].as<std::string>();
+    return find_kind(render_docs(dir.path() / "comments.yaml", "test"),
+                     "Deployment")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        .as<std::string>();
   };
   const auto before = checksum(text);
   CHECK(checksum(text + "    logLevel: warn\n") != before);
@@ -169,9 +172,9 @@ TEST_CASE("render --out writes one file per object, in apply order", "[render]")
   std::sort(names.begin(), names.end());
   CHECK(names == Strings{"01-namespace-comments-dev.yaml", "02-serviceaccount-comments.yaml",
                          "03-configmap-comments-config.yaml",
-                         "04-persistentvolumeclaim-comments-data.yaml",
-                         "05-service-comments.yaml", "06-deployment-comments.yaml",
-                         "07-networkpolicy-comments.yaml", "08-ingress-comments.yaml"});
+                         "04-persistentvolumeclaim-comments-data.yaml", "05-service-comments.yaml",
+                         "06-deployment-comments.yaml", "07-networkpolicy-comments.yaml",
+                         "08-ingress-comments.yaml"});
   const auto deployment = YAML::LoadFile((dir.path() / "out/06-deployment-comments.yaml").string());
   CHECK(deployment["kind"].as<std::string>() == "Deployment");
 }

@@ -1,6 +1,5 @@
 // k8s/rendered/<env>.yaml must be exactly what `commentsctl render <env>` prints now.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "support.hpp"

@@ -42,7 +42,8 @@ TEST_CASE("a minimal spec is valid and takes the built-in defaults", "[validate]
   CHECK(dev.log_level.value == "info");
 }
 
-TEST_CASE("an environment overrides defaults key by key, config variable by variable", "[validate]") {
+TEST_CASE("an environment overrides defaults key by key, config variable by variable",
+          "[validate]") {
   schema::Diagnostics diags;
   const auto spec = spec::parse_spec(
       "app: {name: comments}\n"
@@ -67,7 +68,8 @@ TEST_CASE("an environment overrides defaults key by key, config variable by vari
 }
 
 TEST_CASE("YAML that does not parse is reported where it breaks", "[validate]") {
-  CHECK(problems("app: [\n") == Lines{"spec.yaml:2:1: invalid YAML: end of sequence flow not found"});
+  CHECK(problems("app: [\n") ==
+        Lines{"spec.yaml:2:1: invalid YAML: end of sequence flow not found"});
   CHECK(problems("") == Lines{"spec.yaml:1:1: the file is empty"});
   CHECK(problems("a: 1\n---\nb: 2\n") ==
         Lines{"spec.yaml:1:1: the file must hold one YAML document, not 2"});
@@ -133,8 +135,8 @@ TEST_CASE("malformed values say what the format is", "[validate]") {
   CHECK(problems(dev_with("    resources: {limits: {memory: 256MB}}\n")) ==
         Lines{"spec.yaml:8:34: resources.limits.memory must be a Kubernetes quantity, such as "
               "100m, 0.5, 64Mi or 1Gi, not \"256MB\""});
-  CHECK(problems(dev_with("    namespace: Comments_Dev\n").replace(
-            dev_with("").find("    namespace: dev\n"), 19, "")) ==
+  CHECK(problems(dev_with("    namespace: Comments_Dev\n")
+                     .replace(dev_with("").find("    namespace: dev\n"), 19, "")) ==
         Lines{"spec.yaml:7:16: namespace must be a DNS label: at most 63 lowercase letters, "
               "digits and '-', starting and ending with a letter or digit, not \"Comments_Dev\""});
   CHECK(problems(dev_with("    image: {repository: registry.example.com/c:1.0}\n")) ==
@@ -169,8 +171,8 @@ TEST_CASE("environment names and environment-only keys are checked", "[validate]
   CHECK(problems(dev_with("  Staging: {namespace: staging}\n")) ==
         Lines{"spec.yaml:8:3: environment name must be a DNS label: at most 63 lowercase letters, "
               "digits and '-', starting and ending with a letter or digit, not \"Staging\""});
-  CHECK(problems(dev_with("").replace(dev_with("").find("environments:"), 0,
-                                      "  namespace: shared\n")) ==
+  CHECK(problems(
+            dev_with("").replace(dev_with("").find("environments:"), 0, "  namespace: shared\n")) ==
         Lines{"spec.yaml:5:14: namespace belongs to an environment, not to defaults"});
   CHECK(problems(dev_with("  prod: {namespace: dev}\n")) ==
         Lines{"spec.yaml:8:21: namespace dev is already environment dev's; each environment "
@@ -198,13 +200,16 @@ TEST_CASE("PostgreSQL needs the Secret holding its URL", "[validate]") {
   CHECK(problems(dev_with("    storage: {backend: postgresql}\n")) ==
         Lines{"spec.yaml:6:3: storage.postgresql.urlSecret.name is required (here or in "
               "defaults)"});
-  CHECK(problems(dev_with("    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n"))
+  CHECK(problems(
+            dev_with("    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n"))
             .empty());
 }
 
 TEST_CASE("settings that contradict each other are refused", "[validate]") {
-  const std::string pg = "    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n";
-  CHECK(problems(dev_with(pg + "    autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}\n")) ==
+  const std::string pg =
+      "    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n";
+  CHECK(problems(
+            dev_with(pg + "    autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 3}\n")) ==
         Lines{"spec.yaml:9:47: autoscaling.minReplicas (5) must not exceed "
               "autoscaling.maxReplicas (3) (environment dev)"});
   CHECK(problems(dev_with("    terminationGracePeriodSeconds: 15\n")) ==
@@ -244,7 +249,8 @@ TEST_CASE("damaged copies of the committed spec give messages, never a crash", "
     for (const std::string& damage : {std::string(), std::string("{"), std::string(": ["),
                                       std::string("\n- "), std::string("*x ")}) {
       schema::Diagnostics diags;
-      const std::string damaged = text.substr(0, at) + damage + (damage.empty() ? "" : text.substr(at));
+      const std::string damaged =
+          text.substr(0, at) + damage + (damage.empty() ? "" : text.substr(at));
       std::optional<spec::Spec> spec;
       REQUIRE_NOTHROW(spec = spec::parse_spec(damaged, "spec.yaml", diags));
       if (!spec) {

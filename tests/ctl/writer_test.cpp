@@ -1,9 +1,9 @@
 // The YAML writer: strings read back as the same strings, in YAML 1.1 and 1.2 readers alike.
-#include <catch2/catch.hpp>
+#include "emit/writer.hpp"
 
 #include <yaml-cpp/yaml.h>
 
-#include "emit/writer.hpp"
+#include <catch2/catch.hpp>
 
 namespace commentsctl::testing {
 
@@ -11,9 +11,9 @@ using emit::Node;
 
 TEST_CASE("strings another reader could take for something else are quoted", "[writer]") {
   // YAML 1.1 (kubectl) reads these as booleans, numbers or null when unquoted.
-  for (const std::string s : {"true", "on", "Off", "y", "N", "yes", "null", "~", "0755", "1e3",
-                              "8000", "1:20", ".5", "", "-x", "#c", "a b", "a: b", "x:", "*x",
-                              "!t", "@x", "é"}) {
+  for (const std::string s :
+       {"true", "on", "Off", "y",  "N",   "yes",  "null", "~",  "0755", "1e3", "8000", "1:20",
+        ".5",   "",   "-x",  "#c", "a b", "a: b", "x:",   "*x", "!t",   "@x",  "é"}) {
     INFO(s);
     CHECK_FALSE(emit::is_plain_safe(s));
   }
@@ -25,8 +25,8 @@ TEST_CASE("strings another reader could take for something else are quoted", "[w
 }
 
 TEST_CASE("every string reads back unchanged", "[writer]") {
-  const std::vector<std::string> samples = {"true", "0755", "", "a \"quoted\" \\ word",
-                                            "two\nlines\ttab", "é ü", std::string("nul\x01")};
+  const std::vector<std::string> samples = {
+      "true", "0755", "", "a \"quoted\" \\ word", "two\nlines\ttab", "é ü", std::string("nul\x01")};
   Node root = Node::map();
   for (std::size_t i = 0; i < samples.size(); ++i) {
     root.set("k" + std::to_string(i), samples[i]);
