@@ -102,3 +102,54 @@ if got != want:
     sys.exit("PrometheusRule differs from charts/comments/files/alerts.yaml")
 PY
 }
+
+@test "the real service's /metrics exports every metric of exported-metrics.txt" {
+  local service=${COMMENTS_SERVICE:-$ROOT/build/chart/bin/comments-service}
+  [ -x "$service" ] || {
+    echo "comments-service not found at $service: build it or set COMMENTS_SERVICE" >&2
+    return 1
+  }
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$service" --listen 127.0.0.1 --port "$port" --storage memory: --log-level warn \
+    >"$BATS_TEST_TMPDIR/service.log" 2>&1 &
+  echo $! >"$BATS_TEST_TMPDIR/service.pid"
+  # One comment posted and listed, so every labelled family has a child to show.
+  run python3 - "$port" "$METRICS" <<'PY'
+import json, re, sys, time, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+deadline = time.monotonic() + 20
+while True:
+    try:
+        urllib.request.urlopen(f"{base}/readyz", timeout=1).read()
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit("the service did not become ready within 20 s")
+        time.sleep(0.1)
+body = json.dumps({"email": "metrics@example.com", "comment": "hello", "content_id": 1}).encode()
+urllib.request.urlopen(urllib.request.Request(f"{base}/api/comment/new", body, {"Content-Type": "application/json"}), timeout=5).read()
+urllib.request.urlopen(f"{base}/api/comment/list/1", timeout=5).read()
+exposition = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+exported = set(re.findall(r"^# TYPE (\S+) ", exposition, re.M))
+wanted = [l.split()[0] for l in open(sys.argv[2]) if l.split() and not l.startswith("#")]
+missing = [m for m in wanted if m != "up" and m not in exported]
+# The latency SLO rules count requests within 250 ms: that bucket boundary must exist.
+if not re.search(r'^http_request_duration_seconds_bucket\{[^}]*le="0.25"\}', exposition, re.M):
+    missing.append('http_request_duration_seconds_bucket{le="0.25"} (the SLO threshold of alerts.yaml)')
+for m in missing:
+    print(f"/metrics does not export {m}")
+print(f"{len(wanted) - len(missing)} of {len(wanted)} listed metrics exported")
+sys.exit(1 if missing else 0)
+PY
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
+
+teardown() {
+  local pidfile=$BATS_TEST_TMPDIR/service.pid
+  if [ -f "$pidfile" ]; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    wait "$(cat "$pidfile")" 2>/dev/null || true
+  fi
+}
