@@ -64,7 +64,7 @@ int serve(const config::Config& c) {
     storage.stop();
     return 1;
   }
-  log::info("listening", {{"address", c.listen},
+  log::lifecycle("listening", {{"address", c.listen},
                           {"port", server.port()},
                           {"storage", backend_name},
                           {"threads", c.threads},

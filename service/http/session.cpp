@@ -89,8 +89,12 @@ class Session {
       if (hec) {
         if (hec == bhttp::error::header_limit) {
           co_await reject(bhttp::status::request_header_fields_too_large, "request headers too large");
+        } else if (hec == bhttp::error::body_limit) {  // a Content-Length over the limit
+          co_await reject(bhttp::status::payload_too_large,
+                          "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
+                          parser.get().method());
         } else if (hec == beast::error::timeout) {
-          co_await reject(bhttp::status::request_timeout, "request headers not received in time");
+          // The stream closed the socket on timeout (as nginx does for slow headers): nothing to send.
         } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
                    hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
           co_await reject(bhttp::status::bad_request, "malformed HTTP request");
@@ -120,8 +124,7 @@ class Session {
                             "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
                             parser.get().method());
           } else if (bec == beast::error::timeout) {
-            co_await reject(bhttp::status::request_timeout, "request body not received in time",
-                            parser.get().method());
+            // Closed on timeout, like a slow header.
           } else if (bec != bhttp::error::end_of_stream && bec != asio::error::eof &&
                      bec != asio::error::connection_reset) {
             co_await reject(bhttp::status::bad_request, "malformed HTTP request body",

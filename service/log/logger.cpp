@@ -12,6 +12,7 @@ namespace {
 
 struct State {
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<spdlog::logger> lifecycle;  // same sink, never filtered
   config::LogFormat format = config::LogFormat::json;
 };
 
@@ -78,17 +79,22 @@ void append_value(fmt::memory_buffer& out, const Field::Value& v, bool json) {
 void init(Level level, config::LogFormat format) {
   auto& s = state();
   if (!s.logger) {
-    s.logger = std::make_shared<spdlog::logger>("comments",
-                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    s.logger = std::make_shared<spdlog::logger>("comments", sink);
+    s.lifecycle = std::make_shared<spdlog::logger>("lifecycle", sink);
   }
   s.format = format;
   s.logger->set_level(to_spdlog(level));
   s.logger->flush_on(spdlog::level::trace);
-  if (format == config::LogFormat::json) {
-    s.logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
-                          spdlog::pattern_time_type::utc);
-  } else {
-    s.logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc);
+  s.lifecycle->set_level(spdlog::level::trace);
+  s.lifecycle->flush_on(spdlog::level::trace);
+  for (auto* l : {s.logger.get(), s.lifecycle.get()}) {
+    if (format == config::LogFormat::json) {
+      l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
+                     spdlog::pattern_time_type::utc);
+    } else {
+      l->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc);
+    }
   }
 }
 
@@ -97,10 +103,10 @@ bool enabled(Level level) {
   return s.logger && s.logger->should_log(to_spdlog(level));
 }
 
-void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
-  if (!enabled(level)) {
-    return;
-  }
+namespace {
+
+void emit(spdlog::logger& logger, Level level, std::string_view message,
+          std::initializer_list<Field> fields) {
   thread_local fmt::memory_buffer line;
   line.clear();
   const bool json = state().format == config::LogFormat::json;
@@ -123,7 +129,21 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
       append_value(line, f.value, false);
     }
   }
-  state().logger->log(to_spdlog(level), std::string_view(line.data(), line.size()));
+  logger.log(to_spdlog(level), std::string_view(line.data(), line.size()));
+}
+
+}  // namespace
+
+void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  if (enabled(level)) {
+    emit(*state().logger, level, message, fields);
+  }
+}
+
+void lifecycle(std::string_view message, std::initializer_list<Field> fields) {
+  if (state().lifecycle) {
+    emit(*state().lifecycle, Level::info, message, fields);
+  }
 }
 
 }  // namespace comments::log

@@ -30,6 +30,10 @@ void init(Level level, config::LogFormat format);
 bool enabled(Level level);
 void write(Level level, std::string_view message, std::initializer_list<Field> fields);
 
+// Start-up and shutdown milestones: written at info whatever the level, so operators (and tests
+// that read the bound port) always see them.
+void lifecycle(std::string_view message, std::initializer_list<Field> fields);
+
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::debug, m, f); }
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::info, m, f); }
 inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }

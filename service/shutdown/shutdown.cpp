@@ -46,13 +46,13 @@ int run_until_signalled(http::Server& server, store::Storage& storage, api::Read
       }
     });
     readiness.begin_draining();
-    log::info("shutdown: readiness failing, still serving",
+    log::lifecycle("shutdown: readiness failing, still serving",
               {{"signal", sig}, {"delay_ms", timing.delay.count()}});
     asio::steady_timer timer(ctl, timing.delay);
     co_await timer.async_wait(tuple);
 
     server.stop_accepting();
-    log::info("shutdown: stopped accepting, draining",
+    log::lifecycle("shutdown: stopped accepting, draining",
               {{"open_connections", server.open_connections()}});
     const auto deadline = Clock::now() + timing.drain;
     while (server.open_connections() > 0 && Clock::now() < deadline) {
@@ -65,7 +65,7 @@ int run_until_signalled(http::Server& server, store::Storage& storage, api::Read
     }
     server.stop();
     storage.stop();
-    log::info("shutdown: complete", {{"duration_ms", ms(Clock::now() - t0)}});
+    log::lifecycle("shutdown: complete", {{"duration_ms", ms(Clock::now() - t0)}});
     signals.cancel();
   };
   asio::co_spawn(ctl, sequence(), asio::detached);

@@ -80,7 +80,7 @@ void Storage::submit_append(NewComment c, asio::any_io_executor ex,
   {
     std::unique_lock lock(mutex_);
     if (!stopping_ && queue_.size() < options_.max_queued) {
-      queue_.push_back(PendingAppend{std::move(c), std::move(ex), std::move(handler)});
+      queue_.emplace_back(std::move(c), std::move(ex), std::move(handler));
       const bool first = queue_.size() == 1;
       lock.unlock();
       if (first) {
@@ -94,6 +94,7 @@ void Storage::submit_append(NewComment c, asio::any_io_executor ex,
 
 void Storage::writer_loop() {
   std::vector<PendingAppend> batch;
+  batch.reserve(options_.max_batch);
   std::vector<NewComment> comments;
   for (;;) {
     {
@@ -102,12 +103,9 @@ void Storage::writer_loop() {
       if (queue_.empty()) {
         return;  // stopping, and everything queued is committed
       }
-      if (queue_.size() <= options_.max_batch) {
-        batch.swap(queue_);
-      } else {
-        auto split = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
-        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(split));
-        queue_.erase(queue_.begin(), split);
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.emplace_back(std::move(queue_.front()));
+        queue_.pop_front();
       }
     }
     comments.clear();

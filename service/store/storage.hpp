@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -44,8 +45,9 @@ class Storage {
   void on_commit(CommitListener listener) { listener_ = std::move(listener); }
 
   // Stores the comment; completes with its id once its transaction committed.
+  // (Arguments are taken by reference: GCC 12 mis-destroys temporaries inside co_await.)
   template <typename Token>
-  auto async_append(NewComment comment, Token&& token) {
+  auto async_append(NewComment&& comment, Token&& token) {
     return boost::asio::async_initiate<Token, AppendSignature>(
         [this](auto handler, NewComment c) {
           auto ex = completion_executor(handler);
@@ -55,13 +57,14 @@ class Storage {
   }
 
   template <typename Token>
-  auto async_list(std::string content_id, std::int64_t after_id, std::size_t limit, Token&& token) {
+  auto async_list(std::string_view content_id, std::int64_t after_id, std::size_t limit,
+                  Token&& token) {
     return boost::asio::async_initiate<Token, ListSignature>(
         [this](auto handler, std::string id, std::int64_t after, std::size_t n) {
           auto ex = completion_executor(handler);
           submit_list(std::move(id), after, n, std::move(ex), std::move(handler));
         },
-        token, std::move(content_id), after_id, limit);
+        token, std::string(content_id), after_id, limit);
   }
 
   // The last health verdict (periodic ping, and every operation's outcome).
@@ -73,7 +76,18 @@ class Storage {
   void stop();
 
  private:
+  // Move-constructible only: Boost 1.81's any_completion_handler turns copies and assignments
+  // into ever deeper wrappers of itself, so the queue never assigns (a deque, drained by moves).
   struct PendingAppend {
+    PendingAppend(NewComment c, boost::asio::any_io_executor ex,
+                  boost::asio::any_completion_handler<AppendSignature> h)
+        : comment(std::move(c)), executor(std::move(ex)), handler(std::move(h)) {}
+    PendingAppend(PendingAppend&&) noexcept = default;
+    PendingAppend& operator=(PendingAppend&&) = delete;
+    PendingAppend(const PendingAppend&) = delete;
+    PendingAppend& operator=(const PendingAppend&) = delete;
+    ~PendingAppend() = default;
+
     NewComment comment;
     boost::asio::any_io_executor executor;
     boost::asio::any_completion_handler<AppendSignature> handler;
@@ -105,7 +119,7 @@ class Storage {
   std::mutex mutex_;
   std::condition_variable wake_;         // wakes the writer
   std::condition_variable health_wake_;  // wakes the health checker (only to stop)
-  std::vector<PendingAppend> queue_;
+  std::deque<PendingAppend> queue_;
   bool stopping_ = false;
 
   std::atomic<bool> healthy_{true};

@@ -1,0 +1,146 @@
+// HTTP-level abuse: malformed requests, oversized headers, slow and idle clients, connection cap.
+// Whatever a client sends, the server answers or closes, and keeps serving everyone else.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+#include "tests/service/support/http_client.hpp"
+#include "tests/service/support/service_process.hpp"
+
+using namespace comments::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+ServiceProcess start(std::vector<std::string> extra = {}) {
+  extra.insert(extra.end(), {"--storage", "memory:", "--log-level", "warn"});
+  return ServiceProcess(extra);
+}
+
+}  // namespace
+
+TEST_CASE("garbage instead of HTTP is a 400 and the connection closes") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  auto out = c.raw("THIS IS NOT HTTP\r\n\r\n");
+  CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 400 Bad Request"));
+  CHECK_THAT(out, Catch::Contains("\"status\":\"BAD-REQUEST\""));
+  auto binary = c.raw(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n");
+  CHECK_THAT(binary, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK(HttpClient(s.port()).get("/healthz").status == 200);
+}
+
+TEST_CASE("oversized headers are a 431") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  auto out = c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 431"));
+}
+
+TEST_CASE("a client too slow with its headers is disconnected after the header timeout") {
+  auto s = start({"--header-timeout", "300ms"});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\n", 5000);  // never finishes the headers
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(out.empty());  // closed without an answer
+  CHECK(waited < 3s);
+  CHECK(waited >= 250ms);
+}
+
+TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
+  auto s = start({"--idle-timeout", "300ms"});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  auto out = c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+  CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 200"));  // and then the server closed it
+}
+
+TEST_CASE("several requests share one keep-alive connection, pipelined ones too") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(c.get("/healthz").status == 200);
+    REQUIRE(c.connected());
+  }
+  auto out = c.raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::size_t count = 0;
+  for (auto pos = out.find("HTTP/1.1 200"); pos != std::string::npos; pos = out.find("HTTP/1.1 200", pos + 1)) {
+    ++count;
+  }
+  CHECK(count == 3);
+}
+
+TEST_CASE("HTTP/1.0 and Expect: 100-continue are served") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  auto old = c.raw("GET /healthz HTTP/1.0\r\n\r\n");
+  CHECK_THAT(old, Catch::StartsWith("HTTP/1.0 200"));
+  const std::string body = R"({"email":"a@example.com","comment":"x","content_id":1})";
+  auto cont = c.raw("POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body);
+  CHECK_THAT(cont, Catch::StartsWith("HTTP/1.1 100 Continue"));
+  CHECK_THAT(cont, Catch::Contains("HTTP/1.1 200 OK"));
+}
+
+TEST_CASE("a chunked body over the limit is a 413") {
+  auto s = start({"--max-body-bytes", "100"});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  std::string chunk(200, 'x');
+  auto out = c.raw("POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\nc8\r\n" + chunk + "\r\n0\r\n\r\n");
+  CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 413"));
+}
+
+TEST_CASE("connections beyond the cap are closed at once while existing ones keep working") {
+  auto s = start({"--max-connections", "2", "--threads", "1"});
+  REQUIRE(s.wait_listening());
+  HttpClient a(s.port());
+  HttpClient b(s.port());
+  REQUIRE(a.get("/healthz").status == 200);
+  REQUIRE(b.get("/healthz").status == 200);
+  HttpClient third(s.port());
+  CHECK(third.raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 2000).empty());
+  CHECK(a.get("/healthz").status == 200);
+  a.close();
+  CHECK(eventually([&] {
+    try {
+      return HttpClient(s.port()).get("/healthz").status == 200;
+    } catch (...) {
+      return false;
+    }
+  }));
+}
+
+TEST_CASE("a flood of bad requests leaves the server serving") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  const std::vector<std::string> attacks{
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+      "POST /api/comment/new HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{",
+      "POST /api/comment/new HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      std::string("GET /\0/ HTTP/1.1\r\n\r\n", 21),
+      "GET /api/comment/list/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+      "\r\n\r\n\r\n",
+  };
+  for (int round = 0; round < 5; ++round) {
+    for (const auto& a : attacks) {
+      HttpClient c(s.port());
+      c.raw(a, 500);
+    }
+  }
+  REQUIRE(s.running());
+  CHECK(HttpClient(s.port()).get("/healthz").status == 200);
+}

@@ -1,0 +1,66 @@
+// Runs the real comments-service binary for a test: port 0, output captured to a file, the bound
+// port read from its "listening" log line, stopped by signal when the test ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace comments::testing {
+
+class ServiceProcess {
+ public:
+  // args are extra flags; --port 0 and --shutdown-delay 0s are added unless given.
+  explicit ServiceProcess(std::vector<std::string> args,
+                          std::map<std::string, std::string> env = {});
+  ~ServiceProcess();
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // Waits for the listening line; false when the process exited or the deadline passed.
+  bool wait_listening(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string output() const;
+
+  void signal(int sig);
+  // Waits for exit; returns the exit code (128+signal when killed), nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool running();
+
+ private:
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::optional<int> exit_code_;
+};
+
+// Runs the binary to completion (for flag errors, --help, healthcheck); returns exit code and output.
+struct RunResult {
+  int exit_code;
+  std::string output;
+};
+RunResult run_service_command(const std::vector<std::string>& args,
+                              std::map<std::string, std::string> env = {});
+
+// Polls pred every 10 ms until it holds or the deadline passes.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) {
+      return true;
+    }
+    struct timespec ts {0, 10'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  return pred();
+}
+
+}  // namespace comments::testing
