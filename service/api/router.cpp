@@ -18,6 +18,17 @@ bool is_get_or_head(http::verb v) { return v == http::verb::get || v == http::ve
 
 }  // namespace
 
+Route route_of(std::string_view target) {
+  const auto path = target.substr(0, target.find('?'));
+  if (path == "/api/comment/new") {
+    return Route::comment_new;
+  }
+  if (path.starts_with(kListPrefix)) {
+    return Route::comment_list;
+  }
+  return Route::unmatched;
+}
+
 Router::Router(CommentsHandlers& comments, OpsHandlers& ops) : comments_(comments), ops_(ops) {}
 
 boost::asio::awaitable<Handled> Router::handle(const Request& req) {

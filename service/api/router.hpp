@@ -9,6 +9,9 @@
 
 namespace comments::api {
 
+// The route a target would match, from its path alone (for labelling answers given before routing).
+Route route_of(std::string_view target);
+
 class Router {
  public:
   Router(CommentsHandlers& comments, OpsHandlers& ops);

@@ -164,6 +164,19 @@ ParseOutcome parse(int argc, const char* const* argv) {
       ->envname("LIST_CACHE_BYTES")
       ->check(size)
       ->capture_default_str();
+  app.add_option("--rate-limit", c.rate_limit,
+                 "API requests per second per client, answered 429 beyond (0: off)")
+      ->envname("RATE_LIMIT")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--rate-burst", c.rate_burst, "Requests a client may send at once (0: twice the rate)")
+      ->envname("RATE_BURST")
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--trusted-proxy-hops", c.trusted_proxy_hops,
+                 "Proxies in front whose X-Forwarded-For is trusted for rate limiting (0: use the peer)")
+      ->envname("TRUSTED_PROXY_HOPS")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
   app.add_option("--header-timeout", header_timeout, "Time to receive request headers")
       ->envname("HEADER_TIMEOUT")
       ->check(duration)
@@ -213,6 +226,9 @@ ParseOutcome parse(int argc, const char* const* argv) {
   if (c.max_body_bytes == 0) {
     std::cerr << "--max-body-bytes: must be at least 1\n";
     return {std::nullopt, 2};
+  }
+  if (c.rate_burst <= 0) {
+    c.rate_burst = std::max(1.0, 2 * c.rate_limit);
   }
   if (c.threads == 0) {
     c.threads = std::max(1U, std::thread::hardware_concurrency());

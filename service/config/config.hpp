@@ -29,6 +29,9 @@ struct Config {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_page_size = 1000;
   std::size_t list_cache_bytes = 32 * 1024 * 1024;
+  double rate_limit = 0;  // API requests per second per client; 0: off
+  double rate_burst = 0;  // bucket size; 0: twice the rate
+  unsigned trusted_proxy_hops = 0;  // >0: the client is that many X-Forwarded-For entries from the right
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};

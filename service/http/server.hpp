@@ -20,6 +20,9 @@ struct ServerOptions {
   std::size_t max_connections = 10000;
   std::size_t max_in_flight = 4096;
   std::size_t max_body_bytes = 64 * 1024;
+  double rate_limit = 0;
+  double rate_burst = 1;
+  unsigned trusted_proxy_hops = 0;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};

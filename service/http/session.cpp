@@ -10,6 +10,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <optional>
 
 #include "service/api/responses.hpp"
 #include "service/http/worker.hpp"
@@ -63,6 +64,10 @@ class Session {
 
   asio::awaitable<void> run() {
     SessionState state{&stream_, false};
+    if (shared_.limiter.enabled()) {
+      beast::error_code ec;
+      peer_ = stream_.socket().remote_endpoint(ec).address().to_string();
+    }
     Registration registration(shared_, worker_, state);
     const auto& opt = shared_.options;
     for (;;) {
@@ -150,7 +155,9 @@ class Session {
     const auto t0 = std::chrono::steady_clock::now();
     api::Handled handled;
     const std::size_t busy = shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
-    if (busy >= shared_.options.max_in_flight) {
+    if (auto limited = rate_limited(req)) {
+      handled = std::move(*limited);
+    } else if (busy >= shared_.options.max_in_flight) {
       shared_.metrics.requests_shed().Increment();
       handled.response =
           api::error_response(bhttp::status::service_unavailable, "server overloaded; retry later");
@@ -169,6 +176,26 @@ class Session {
     auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
     record(t0, req.method(), handled.route, res.result_int(), written, id);
     co_return !ec && keep;
+  }
+
+  // A 429 when the per-client rate limit refuses this API request (probes are never limited).
+  std::optional<api::Handled> rate_limited(const api::Request& req) {
+    if (!shared_.limiter.enabled() || !req.target().starts_with("/api/")) {
+      return std::nullopt;
+    }
+    const auto key = RateLimiter::client_key(peer_, req["X-Forwarded-For"],
+                                             shared_.options.trusted_proxy_hops);
+    const auto verdict = shared_.limiter.admit(key);
+    if (verdict.allowed) {
+      return std::nullopt;
+    }
+    shared_.metrics.requests_rate_limited().Increment();
+    const auto retry = std::to_string(verdict.retry_after_seconds);
+    api::Handled h{api::error_response(bhttp::status::too_many_requests,
+                                       "rate limit exceeded; retry after " + retry + " s"),
+                   api::route_of(req.target())};
+    h.response.set(bhttp::field::retry_after, retry);
+    return h;
   }
 
   static void finish(api::Response& res, unsigned version, bool keep, bool head) {
@@ -214,6 +241,7 @@ class Session {
   Worker& worker_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::string peer_;  // only filled when rate limiting is on
 };
 
 }  // namespace

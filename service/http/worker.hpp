@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "service/http/rate_limiter.hpp"
 #include "service/http/request_id.hpp"
 #include "service/http/server.hpp"
 
@@ -17,13 +18,17 @@ namespace comments::http {
 
 struct Shared {
   Shared(ServerOptions o, api::Router& r, metrics::Metrics& m)
-      : options(std::move(o)), router(r), metrics(m) {}
+      : options(std::move(o)),
+        router(r),
+        metrics(m),
+        limiter(options.rate_limit, options.rate_burst) {}
   ServerOptions options;
   api::Router& router;
   metrics::Metrics& metrics;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  RateLimiter limiter;
 };
 
 // A connection as the worker sees it, so shutdown can close the idle ones.

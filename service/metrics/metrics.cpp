@@ -46,6 +46,11 @@ Metrics::Metrics(std::vector<std::string> route_labels, std::string_view version
                         .Help("Requests refused with 503 because the in-flight limit was reached")
                         .Register(r)
                         .Add({});
+  requests_rate_limited_ = &prometheus::BuildCounter()
+                                .Name("http_requests_rate_limited_total")
+                                .Help("API requests refused with 429 by the per-client rate limit")
+                                .Register(r)
+                                .Add({});
   comments_created_ = &prometheus::BuildCounter()
                            .Name("comments_created_total")
                            .Help("Comments stored and acknowledged")

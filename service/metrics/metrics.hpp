@@ -48,6 +48,7 @@ class Metrics {
   prometheus::Gauge& connections_open() { return *connections_open_; }
   prometheus::Counter& connections_rejected() { return *connections_rejected_; }
   prometheus::Counter& requests_shed() { return *requests_shed_; }
+  prometheus::Counter& requests_rate_limited() { return *requests_rate_limited_; }
   prometheus::Counter& comments_created() { return *comments_created_; }
   prometheus::Gauge& ready() { return *ready_; }
 
@@ -75,6 +76,7 @@ class Metrics {
   prometheus::Gauge* connections_open_;
   prometheus::Counter* connections_rejected_;
   prometheus::Counter* requests_shed_;
+  prometheus::Counter* requests_rate_limited_;
   prometheus::Counter* comments_created_;
   prometheus::Gauge* ready_;
 

@@ -264,3 +264,29 @@ TEST_CASE("X-Request-Id is echoed when safe, generated otherwise") {
   CHECK(replaced.header("X-Request-Id") != "bad id\"<>");
   CHECK_FALSE(s.client.get("/healthz").header("X-Request-Id").empty());
 }
+
+TEST_CASE("the per-client rate limit answers 429 with Retry-After, and never limits probes") {
+  Running s({"--rate-limit", "1", "--rate-burst", "3"});
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(s.client.get("/api/comment/list/1").status == 404);
+  }
+  auto limited = s.client.get("/api/comment/list/1");
+  check_error(limited, 429, "TOO-MANY-REQUESTS", "rate limit exceeded; retry after 1 s");
+  CHECK(limited.header("Retry-After") == "1");
+  CHECK(s.client.post_comment("a@example.com", "x", "1").status == 429);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(s.client.get("/healthz").status == 200);
+  }
+  CHECK_THAT(s.client.get("/metrics").body, Catch::Contains("http_requests_rate_limited_total 2"));
+}
+
+TEST_CASE("behind a trusted proxy, clients are told apart by X-Forwarded-For") {
+  Running s({"--rate-limit", "1", "--rate-burst", "1", "--trusted-proxy-hops", "1"});
+  auto as = [&](const std::string& client) {
+    return s.client.request("GET", "/api/comment/list/1", {}, {{"X-Forwarded-For", client}}).status;
+  };
+  CHECK(as("203.0.113.1") == 404);
+  CHECK(as("203.0.113.1") == 429);
+  CHECK(as("203.0.113.2") == 404);
+  CHECK(as("spoofed, 203.0.113.2") == 429);  // only the hop the proxy added counts
+}
