@@ -4,10 +4,11 @@ if(COMMENTS_WERROR)
   add_compile_options(-Werror)
 endif()
 if(COMMENTS_SANITIZE)
-  # GCC's flow analysis reports false maybe-uninitialized warnings inside Boost.Beast once the
+  # GCC's flow analysis reports false maybe-uninitialized (Boost.Beast) and mismatched-new-delete
+  # (Asio coroutine frames) warnings once the
   # sanitizers' instrumentation is in; they are not in our code, and -Werror would stop the build.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    add_compile_options(-Wno-maybe-uninitialized)
+    add_compile_options(-Wno-maybe-uninitialized -Wno-mismatched-new-delete)
   endif()
   add_compile_options(-fsanitize=${COMMENTS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${COMMENTS_SANITIZE})
