@@ -3,6 +3,7 @@
 
 #include "service/store/backend.hpp"
 #include "service/store/memory_backend.hpp"
+#include "service/store/postgres_backend.hpp"
 #include "service/store/sqlite_backend.hpp"
 
 namespace comments::store {
@@ -22,7 +23,7 @@ std::unique_ptr<Backend> open(std::string_view url, const OpenOptions& options) 
     return std::make_unique<SqliteBackend>(std::string(path), options.sqlite_synchronous);
   }
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    throw std::invalid_argument("PostgreSQL storage is not built into this version");
+    return std::make_unique<PostgresBackend>(std::string(url), options);
   }
   throw std::invalid_argument("unknown storage URL '" + std::string(url) +
                               "': use memory:, sqlite:<path> or postgresql://…");
