@@ -1,0 +1,116 @@
+// Drives scripts/postgres.sh and psql through the shell.
+#include "tests/service/postgres/cluster.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace comments::testing {
+
+ShellResult shell(const std::string& command) {
+  const std::string full = command + " 2>&1";
+  FILE* p = ::popen(full.c_str(), "r");
+  if (p == nullptr) {
+    throw std::runtime_error("popen failed: " + command);
+  }
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
+    out.append(buf.data(), n);
+  }
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+PostgresCluster::PostgresCluster(std::string password) : password_(std::move(password)) {
+  // The server runs as the postgres user when we are root: its directory's parents must be
+  // searchable by it, which mkdtemp's 0700 is not.
+  std::string tmpl = "/tmp/comments-pg-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  parent_ = tmpl;
+  ::chmod(parent_.c_str(), 0755);
+  dir_ = parent_ / "cluster";
+  url_ = trim(script("start " + shell_quoted(dir_.string()) + " --no-fsync" +
+                     (password_.empty() ? "" : " --password " + shell_quoted(password_))));
+}
+
+PostgresCluster::~PostgresCluster() {
+  shell("bash " + shell_quoted(COMMENTS_POSTGRES_SCRIPT) + " stop " + shell_quoted(dir_.string()) +
+        " --mode immediate --remove");
+  std::error_code ec;
+  std::filesystem::remove_all(parent_, ec);
+}
+
+std::string PostgresCluster::script(const std::string& args) const {
+  auto r = shell("bash " + shell_quoted(COMMENTS_POSTGRES_SCRIPT) + " " + args);
+  if (r.exit_code != 0) {
+    throw std::runtime_error("postgres.sh " + args + " failed: " + r.output);
+  }
+  return r.output;
+}
+
+void PostgresCluster::start() { script("start " + shell_quoted(dir_.string())); }
+void PostgresCluster::stop(const std::string& mode) {
+  script("stop " + shell_quoted(dir_.string()) + " --mode " + mode);
+}
+void PostgresCluster::freeze() { script("freeze " + shell_quoted(dir_.string())); }
+void PostgresCluster::thaw() { script("thaw " + shell_quoted(dir_.string())); }
+
+std::string PostgresCluster::psql(const std::string& sql) const {
+  return trim(script("psql " + shell_quoted(dir_.string()) + " -tA -c " + shell_quoted(sql)));
+}
+
+std::string psql(const std::string& url, const std::string& sql) {
+  auto r = shell("psql -X -q -tA -v ON_ERROR_STOP=1 -d " + shell_quoted(url) + " -c " + shell_quoted(sql));
+  if (r.exit_code != 0) {
+    throw std::runtime_error("psql failed: " + r.output);
+  }
+  return trim(r.output);
+}
+
+std::string fresh_database() {
+  const char* base = std::getenv("COMMENTS_TEST_POSTGRES_URL");
+  if (base == nullptr || *base == '\0') {
+    throw std::runtime_error(
+        "COMMENTS_TEST_POSTGRES_URL is not set: run these tests through ctest, whose fixture "
+        "service.postgres.server starts the server");
+  }
+  const std::string url = base;
+  static int counter = 0;
+  const std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  psql(url, "CREATE DATABASE " + name);
+  // The fixture's URL names the database "comments" right before its parameters.
+  const auto at = url.find("/comments?");
+  if (at == std::string::npos) {
+    throw std::runtime_error("unexpected fixture URL form: " + url);
+  }
+  return url.substr(0, at) + "/" + name + url.substr(at + 9);
+}
+
+}  // namespace comments::testing
