@@ -4,9 +4,10 @@
 #   - the original-behaviour Flask app under gunicorn, one worker (what we replace)
 # for GET of a list of 3 comments and for POST of a new comment (durable: SQLite, WAL, group
 # commit), then prints requests/s, p99 latency, ratios, idle memory and time to ready.
-#   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--storage sqlite|memory]
-# Peers come from ../shared/peers (override with PEERS_DIR). Loopback only; everything it starts
-# it stops.
+#   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--storage sqlite|memory|postgres]
+# Peers come from ../shared/peers (override with PEERS_DIR); postgres starts a throwaway cluster
+# with scripts/postgres.sh. BENCH_BUILD_DIR picks the build (default build/release). Loopback
+# only; everything it starts it stops.
 set -euo pipefail
 
 duration=8s
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift 2 ;;
     --threads) wrk_threads=$2; shift 2 ;;
     --storage) storage=$2; shift 2 ;;
-    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -31,16 +32,22 @@ bash "$root/scripts/deps.sh" bench
 for tool in wrk gunicorn nginx curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench.sh: $tool missing; run scripts/deps.sh bench" >&2; exit 1; }
 done
-if [ ! -x "$root/build/release/bin/comments-service" ] || [ -n "${BENCH_REBUILD:-}" ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target comments-service >/dev/null
+build_dir=${BENCH_BUILD_DIR:-$root/build/release}
+if [ ! -x "$build_dir/bin/comments-service" ] || [ -n "${BENCH_REBUILD:-}" ]; then
+  cmake --preset release -B "$build_dir" >/dev/null
+  cmake --build "$build_dir" --target comments-service >/dev/null
 fi
-service_bin=$root/build/release/bin/comments-service
+service_bin=$build_dir/bin/comments-service
 
 work=$(mktemp -d)
 pids=()
+pg_parent=""
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$pg_parent" ]; then
+    bash "$root/scripts/postgres.sh" stop "$pg_parent/cluster" --remove || true
+    rm -rf "$pg_parent"
+  fi
   if [ -f "$work/nginx.pid" ]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -82,6 +89,12 @@ pids+=($!)
 case "$storage" in
   sqlite) storage_url="sqlite:$work/comments.db" ;;
   memory) storage_url="memory:" ;;
+  postgres|postgresql)
+    # Durable settings (fsync on); world-searchable parent, since as root the server runs as postgres.
+    pg_parent=$(mktemp -d)
+    chmod 0755 "$pg_parent"
+    storage_url=$(bash "$root/scripts/postgres.sh" start "$pg_parent/cluster")
+    ;;
   *) storage_url=$storage ;;
 esac
 svc_port=$(free_port)
