@@ -235,6 +235,10 @@ void PostgresBackend::ensure_schema() {
   if (schema_ready_.load()) {
     return;
   }
+  // A migration that fails for want of rights is not retried by every request at once.
+  if (pg::Clock::now() < schema_retry_at_) {
+    throw StoreError(errc::unavailable, "schema not ready: " + last_schema_error_);
+  }
   auto c = connect(pg::Clock::now() + kConnectTimeout);
   try {
     migrate(*c);
@@ -242,6 +246,7 @@ void PostgresBackend::ensure_schema() {
     if (c->timed_out()) {
       mark_down(e.what());
     }
+    schema_retry_at_ = pg::Clock::now() + kRetryDownAfter;
     if (last_schema_error_ != e.what()) {
       last_schema_error_ = e.what();
       log::error("PostgreSQL schema migration failed", {{"error", e.what()}});

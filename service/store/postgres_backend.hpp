@@ -64,6 +64,7 @@ class PostgresBackend : public Backend {
   std::atomic<bool> schema_ready_{false};
   std::mutex schema_mutex_;
   std::string last_schema_error_;
+  pg::Clock::time_point schema_retry_at_{};
 
   std::mutex state_mutex_;
   bool down_ = false;
