@@ -2,9 +2,14 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands/history.hpp"
 #include "commands/project.hpp"
+#include "commands/promote.hpp"
 #include "commands/render.hpp"
+#include "commands/rollback.hpp"
+#include "commands/smoke.hpp"
 #include "commands/validate.hpp"
+#include "commands/verify.hpp"
 
 int main(int argc, char** argv) {
   using namespace commentsctl::commands;
@@ -17,6 +22,11 @@ int main(int argc, char** argv) {
   int exit_code = exit_ok;
   add_validate(app, global, exit_code);
   add_render(app, global, exit_code);
+  add_promote(app, global, exit_code);
+  add_verify(app, global, exit_code);
+  add_history(app, global, exit_code);
+  add_rollback(app, global, exit_code);
+  add_smoke(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

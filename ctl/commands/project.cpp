@@ -54,6 +54,27 @@ std::optional<Project> load_project(const GlobalOptions& options,
   return project;
 }
 
+std::optional<spec::Spec> load_spec_for(const GlobalOptions& options,
+                                        const std::vector<std::string>& environments,
+                                        const std::string& command, std::ostream& err,
+                                        int& exit_code) {
+  schema::Diagnostics diags;
+  auto spec = spec::load_spec(options.spec_path, diags);
+  if (!spec) {
+    diags.print(err);
+    exit_code = exit_invalid;
+    return std::nullopt;
+  }
+  for (const auto& name : environments) {
+    if (auto problem = unknown_environment(*spec, name); !problem.empty()) {
+      err << "commentsctl " << command << ": " << problem << '\n';
+      exit_code = exit_usage;
+      return std::nullopt;
+    }
+  }
+  return spec;
+}
+
 std::string unknown_environment(const spec::Spec& spec, const std::string& name) {
   if (spec.find(name) != nullptr) {
     return "";

@@ -41,6 +41,14 @@ std::optional<Project> load_project(const GlobalOptions& options,
                                     const std::vector<std::string>& environments,
                                     schema::Diagnostics& diags);
 
+// The spec, after checking that every name in `environments` is one of its environments. On
+// failure prints why on `err` ("commentsctl COMMAND: ...") and sets `exit_code` to 1 (invalid
+// spec) or 2 (unknown environment).
+std::optional<spec::Spec> load_spec_for(const GlobalOptions& options,
+                                        const std::vector<std::string>& environments,
+                                        const std::string& command, std::ostream& err,
+                                        int& exit_code);
+
 // "no environment "x" in FILE (environments: dev, prod; did you mean ...)" or "" when it exists.
 std::string unknown_environment(const spec::Spec& spec, const std::string& name);
 

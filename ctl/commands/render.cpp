@@ -9,16 +9,11 @@ namespace commentsctl::commands {
 
 int run_render(const GlobalOptions& global, const RenderOptions& options, std::ostream& out,
                std::ostream& err) {
+  int code = exit_ok;
+  if (!load_spec_for(global, {options.environment}, "render", err, code)) {
+    return code;
+  }
   schema::Diagnostics diags;
-  auto spec = spec::load_spec(global.spec_path, diags);
-  if (!spec) {
-    diags.print(err);
-    return exit_invalid;
-  }
-  if (auto problem = unknown_environment(*spec, options.environment); !problem.empty()) {
-    err << "commentsctl render: " << problem << '\n';
-    return exit_usage;
-  }
   auto project = load_project(global, {options.environment}, diags);
   if (!project) {
     diags.print(err);

@@ -29,6 +29,9 @@ const std::vector<Field>& pin_table() {
       {.path = "source.from", .check = check_non_empty},
       {.path = "source.revision", .check = check_non_empty},
       {.path = "source.pinnedAt", .check = check_non_empty},
+      {.path = "verified.digest", .check = schema::check_digest},
+      {.path = "verified.url", .check = check_non_empty},
+      {.path = "verified.at", .check = check_non_empty},
   };
   return table;
 }
@@ -60,6 +63,9 @@ std::optional<Pin> pin_from_node(const YAML::Node& root, const std::string& path
   pin.source_from = optional("source.from");
   pin.source_revision = optional("source.revision");
   pin.pinned_at = optional("source.pinnedAt");
+  pin.verified_digest = optional("verified.digest");
+  pin.verified_url = optional("verified.url");
+  pin.verified_at = optional("verified.at");
   if (all.size() != before) {
     return std::nullopt;
   }
@@ -104,6 +110,17 @@ std::string format_pin(const Pin& pin) {
   }
   if (!source.entries().empty()) {
     root.set("source", source);
+  }
+  Node verified = Node::map();
+  for (const auto& [key, value] :
+       {std::pair{"digest", &pin.verified_digest}, std::pair{"url", &pin.verified_url},
+        std::pair{"at", &pin.verified_at}}) {
+    if (*value) {
+      verified.set(key, (*value)->value);
+    }
+  }
+  if (!verified.entries().empty()) {
+    root.set("verified", verified);
   }
   return "# Release pin of environment " + pin.environment.value +
          ", written by commentsctl: do not edit by hand.\n" + emit::to_yaml(root);

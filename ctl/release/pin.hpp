@@ -26,6 +26,11 @@ struct Pin {
   std::optional<Located<std::string>> source_from;
   std::optional<Located<std::string>> source_revision;  // the git commit built
   std::optional<Located<std::string>> pinned_at;        // RFC 3339, UTC
+  // Written by `commentsctl verify`: the digest that passed the smoke check, where and when.
+  // `promote` takes only a verified digest from this environment.
+  std::optional<Located<std::string>> verified_digest;
+  std::optional<Located<std::string>> verified_url;
+  std::optional<Located<std::string>> verified_at;
 
   // `repository@digest` when pinned by digest, else `repository:tag`.
   [[nodiscard]] std::string image() const;

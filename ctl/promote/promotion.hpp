@@ -1,0 +1,70 @@
+// Copying one image (a manifest or an index with its children) from a source repository to a
+// destination by digest: the plan of what exists and what must move, its execution in an order
+// that never lets the destination tag point at missing content, and the final check.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "registry/client.hpp"
+#include "registry/reference.hpp"
+
+namespace commentsctl::promote {
+
+enum class BlobAction { Present, Mount, Copy };
+enum class TagState { Absent, Same, Other };
+
+struct BlobStep {
+  registry::Descriptor blob;
+  BlobAction action = BlobAction::Copy;
+};
+
+struct ManifestStep {
+  registry::Manifest manifest;
+  std::string platform;  // for an index's children
+  bool present = false;  // the destination already has it (by digest)
+};
+
+struct Plan {
+  registry::Reference source;       // with the digest resolved
+  registry::Reference destination;  // repository and tag
+  std::string digest;               // of the root manifest, the same on both sides
+  bool same_registry = false;
+  std::vector<BlobStep> blobs;          // each digest once
+  std::vector<ManifestStep> manifests;  // children first, the root last
+  TagState tag = TagState::Absent;
+  std::string tag_digest;  // what the destination tag points to now
+  std::string revision;    // org.opencontainers.image.revision of the image config
+
+  [[nodiscard]] std::uint64_t bytes_to_copy() const;
+  [[nodiscard]] bool complete() const;  // nothing to copy and the tag in place
+};
+
+class PromotionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the source tree and asks the destination what it already has. `source` must carry a
+// digest; `destination` a tag. `source_client` and `destination_client` may be the same object.
+Plan make_plan(registry::Client& source_client, const registry::Reference& source,
+               registry::Client& destination_client, const registry::Reference& destination);
+
+// The plan for humans, one line per step.
+void print_plan(const Plan& plan, std::ostream& out);
+
+// Copies what is missing: per image, config and layers, then its manifest by digest; the index
+// by digest; the tag last, after checking it still points nowhere or at the same digest. Throws
+// PromotionError (a tag that moved meanwhile) or registry::RegistryError.
+void execute(const Plan& plan, registry::Client& source_client,
+             registry::Client& destination_client, std::ostream& progress);
+
+// The destination tag resolves to the plan's digest and every manifest and blob is there.
+// Throws PromotionError saying what is missing or different.
+void verify(const Plan& plan, registry::Client& destination_client);
+
+std::string human_bytes(std::uint64_t bytes);
+
+}  // namespace commentsctl::promote
