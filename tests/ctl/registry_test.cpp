@@ -1,0 +1,197 @@
+// The registry client's readers of untrusted input: image references, WWW-Authenticate
+// challenges, Docker credentials, manifests and image configs, digests, and the history file.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "promote/history.hpp"
+#include "registry/auth.hpp"
+#include "registry/digest.hpp"
+#include "registry/manifest.hpp"
+#include "registry/reference.hpp"
+
+namespace commentsctl::testing {
+namespace {
+
+using namespace registry;
+
+const std::string d1 = "sha256:" + std::string(64, 'a');
+const std::string d2 = "sha256:" + std::string(64, 'b');
+
+std::filesystem::path temp_file(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("commentsctl-registry-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories((dir / name).parent_path());
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+TEST_CASE("references split into registry, repository, tag and digest", "[registry]") {
+  std::string error;
+  auto r = parse_reference("127.0.0.1:5000/dev/comments:0.1.0-abc", error);
+  REQUIRE(r);
+  CHECK(r->registry == "127.0.0.1:5000");
+  CHECK(r->repository == "dev/comments");
+  CHECK(r->tag == "0.1.0-abc");
+  CHECK(r->manifest_ref() == "0.1.0-abc");
+
+  r = parse_reference("registry.example.com/comments/prod:1@" + d1, error);
+  REQUIRE(r);
+  CHECK(r->digest == d1);
+  CHECK(r->manifest_ref() == d1);
+  CHECK(r->str() == "registry.example.com/comments/prod:1@" + d1);
+
+  r = parse_reference("comments:1", error);
+  REQUIRE(r);
+  CHECK(r->registry == "docker.io");
+  CHECK(r->repository == "library/comments");
+
+  CHECK_FALSE(parse_reference("host:5000/Upper/case:1", error));
+  CHECK(error == "\"host:5000/Upper/case:1\": invalid repository name \"Upper/case\"");
+  CHECK_FALSE(parse_reference("host:5000/repo", error));
+  CHECK(error == "\"host:5000/repo\": needs a tag or a digest");
+  CHECK_FALSE(parse_reference("host:5000/repo@sha256:abc", error));
+  CHECK_FALSE(parse_reference("host:5000/repo:-bad", error));
+
+  std::string host, port;
+  split_host_port("[::1]:5000", host, port);
+  CHECK(host == "::1");
+  CHECK(port == "5000");
+  split_host_port("registry.example.com", host, port);
+  CHECK(port.empty());
+}
+
+TEST_CASE("WWW-Authenticate challenges", "[registry]") {
+  auto c = parse_challenge(
+      R"(Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push")");
+  REQUIRE(c);
+  CHECK(c->scheme == "bearer");
+  CHECK(c->params.at("realm") == "https://auth.example.com/token");
+  CHECK(c->params.at("service") == "registry.example.com");
+  CHECK(c->params.at("scope") == "repository:a/b:pull,push");
+
+  c = parse_challenge(R"(Basic realm="a \"quoted\" realm", charset=UTF-8)");
+  REQUIRE(c);
+  CHECK(c->scheme == "basic");
+  CHECK(c->params.at("realm") == R"(a "quoted" realm)");
+  CHECK(c->params.at("charset") == "UTF-8");
+
+  // Only the first of several challenges.
+  c = parse_challenge(R"(Basic realm="x", Bearer realm="y")");
+  REQUIRE(c);
+  CHECK(c->params.at("realm") == "x");
+
+  CHECK_FALSE(parse_challenge(""));
+  CHECK_FALSE(parse_challenge(R"(Bearer realm="never closed)"));
+}
+
+TEST_CASE("credentials from a Docker config.json", "[registry]") {
+  const auto config = temp_file(
+      "config.json", R"({"auths": {"127.0.0.1:5000": {"auth": ")" + base64_encode("alice:s:cret") +
+                         R"("}, "https://other.example.com/v2/": {"auth": ")" +
+                         base64_encode("bob:pw") + R"("}, "bad.example.com": {"auth": "!!"}}})");
+  auto c = credentials_from_docker_config(config.string(), "127.0.0.1:5000");
+  REQUIRE(c);
+  CHECK(c->user == "alice");
+  CHECK(c->password == "s:cret");
+  c = credentials_from_docker_config(config.string(), "other.example.com");
+  REQUIRE(c);
+  CHECK(c->user == "bob");
+  CHECK_FALSE(credentials_from_docker_config(config.string(), "unknown.example.com"));
+  CHECK_THROWS_WITH(credentials_from_docker_config(config.string(), "bad.example.com"),
+                    Catch::Contains("is not base64 of \"user:password\""));
+  const auto broken = temp_file("broken.json", "{auths");
+  CHECK_THROWS_WITH(credentials_from_docker_config(broken.string(), "x"),
+                    Catch::Contains("not valid JSON"));
+  CHECK(base64_decode(base64_encode("ab")) == "ab");
+  CHECK(base64_decode("YQ==") == "a");
+  CHECK_FALSE(base64_decode("abc"));
+}
+
+TEST_CASE("manifests: what a copy needs, and refusals", "[registry]") {
+  const std::string image = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+    "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                            d1 + R"(","size":10},
+    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" + d2 +
+                            R"(","size":20}]})";
+  auto m = parse_manifest(image, "");
+  CHECK_FALSE(m.is_index);
+  CHECK(m.digest == sha256_digest(image));
+  CHECK(m.bytes == image);
+  REQUIRE(m.config);
+  CHECK(m.config->digest == d1);
+  REQUIRE(m.layers.size() == 1);
+  CHECK(m.layers[0].size == 20);
+
+  const std::string index = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                            d1 + R"(","size":5,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
+  m = parse_manifest(index, "application/vnd.oci.image.index.v1+json; charset=utf-8");
+  CHECK(m.is_index);
+  CHECK(m.media_type == "application/vnd.oci.image.index.v1+json");
+  REQUIRE(m.children.size() == 1);
+  CHECK(m.children[0].platform == "linux/arm64/v8");
+
+  CHECK_THROWS_WITH(parse_manifest("not json", ""), Catch::StartsWith("the manifest is not JSON"));
+  CHECK_THROWS_WITH(parse_manifest("[]", ""), "the manifest is not a JSON object");
+  CHECK_THROWS_WITH(
+      parse_manifest(R"({"mediaType":"application/vnd.docker.distribution.manifest.v1+prettyjws"})",
+                     ""),
+      Catch::Contains("unsupported manifest media type"));
+  CHECK_THROWS_WITH(
+      parse_manifest(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:x","size":1},"layers":[]})",
+                     ""),
+      "config.digest \"sha256:x\" is not sha256: and 64 lower-case hex digits");
+  CHECK_THROWS_WITH(
+      parse_manifest(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":")" +
+                         d1 + R"(","size":-1},"layers":[]})",
+                     ""),
+      "config.size must be a non-negative integer");
+  CHECK_THROWS_WITH(parse_manifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json"})", ""),
+                    "the index has no \"manifests\" list");
+}
+
+TEST_CASE("image config labels", "[registry]") {
+  auto labels =
+      image_labels(R"({"config":{"Labels":{"org.opencontainers.image.revision":"abc","n":1}}})");
+  CHECK(labels.at(std::string(revision_label)) == "abc");
+  CHECK(labels.count("n") == 0);
+  CHECK(image_labels(R"({"config":{}})").empty());
+  CHECK_THROWS_AS(image_labels("[1]"), ManifestError);
+}
+
+TEST_CASE("digests", "[registry]") {
+  CHECK(sha256_digest("") ==
+        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 h;
+  h.update("ab", 2);
+  h.update("c", 1);
+  CHECK(h.finish() == sha256_digest("abc"));
+  CHECK(is_sha256_digest(d1));
+  CHECK_FALSE(is_sha256_digest("sha256:" + std::string(64, 'A')));
+  CHECK_FALSE(is_sha256_digest("sha512:" + std::string(128, 'a')));
+}
+
+TEST_CASE("history lines: appended, read back, bad lines reported", "[promote]") {
+  const auto path = temp_file("history/prod.jsonl", "");
+  std::filesystem::remove(path);
+  promote::append_history(path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1,
+                                 "dev", "abc", ""});
+  std::ofstream(path, std::ios::app) << "not json\n{\"action\":1,\"digest\":\"x\"}\n";
+  promote::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2,
+                                 "dev", "", d1});
+  std::vector<std::string> problems;
+  const auto entries = promote::read_history(path, problems);
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].digest == d1);
+  CHECK(entries[1].previous == d1);
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0] == path.string() + ":2: not a JSON object (syntax error)");
+  CHECK(problems[1] == path.string() + ":3: \"action\" must be a string");
+}
+
+}  // namespace
+}  // namespace commentsctl::testing
