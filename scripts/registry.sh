@@ -40,11 +40,16 @@ done
 [ -n "$dir" ] || { echo "registry.sh: --dir is required" >&2; exit 2; }
 [[ "$port" =~ ^[0-9]+$ ]] || { echo "registry.sh: --port must be a number, not '$port'" >&2; exit 2; }
 
-# The pid in DIR, when that process is still a registry (a recycled pid is not ours).
+# Whether PID is a live registry (not a zombie, not a recycled pid running something else).
+is_registry() {
+  [[ "$1" =~ ^[0-9]+$ ]] && grep -qa docker-registry "/proc/$1/cmdline" 2>/dev/null
+}
+
+# The pid of the registry running in DIR.
 running_pid() {
   local pid
   pid=$(cat "$dir/registry.pid" 2>/dev/null) || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && grep -qa docker-registry "/proc/$pid/cmdline" 2>/dev/null || return 1
+  is_registry "$pid" || return 1
   echo "$pid"
 }
 
@@ -58,10 +63,10 @@ case "$command" in
     if pid=$(running_pid); then
       kill -TERM "$pid"
       for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
+        is_registry "$pid" || break
         sleep 0.1
       done
-      if kill -0 "$pid" 2>/dev/null; then
+      if is_registry "$pid"; then
         kill -KILL "$pid"
       fi
     fi
@@ -75,7 +80,9 @@ if running_pid >/dev/null; then
   exit 0
 fi
 command -v docker-registry >/dev/null 2>&1 || die "docker-registry not found; install it with: scripts/deps.sh test"
-command -v curl >/dev/null 2>&1 || die "curl not found; install it with: scripts/deps.sh test"
+for tool in curl ss python3; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found; install it with: scripts/deps.sh test"
+done
 for f in "$htpasswd" "$cert" "$key"; do
   [ -z "$f" ] || [ -r "$f" ] || die "cannot read $f"
 done
@@ -98,24 +105,29 @@ for attempt in 1 2 3 4 5; do
     echo "# Written by scripts/registry.sh"
     echo "version: 0.1"
     echo "log: { level: warn, accesslog: { disabled: true } }"
-    echo "storage: { filesystem: { rootdirectory: $dir/data }, delete: { enabled: true } }"
+    echo "storage: { filesystem: { rootdirectory: \"$dir/data\" }, delete: { enabled: true } }"
     if [ -n "$cert" ]; then
-      echo "http: { addr: 127.0.0.1:$p, tls: { certificate: $(abs "$cert"), key: $(abs "$key") } }"
+      echo "http: { addr: 127.0.0.1:$p, tls: { certificate: \"$(abs "$cert")\", key: \"$(abs "$key")\" } }"
     else
       echo "http: { addr: 127.0.0.1:$p }"
     fi
     if [ -n "$htpasswd" ]; then
-      echo "auth: { htpasswd: { realm: comments-test-registry, path: $(abs "$htpasswd") } }"
+      echo "auth: { htpasswd: { realm: comments-test-registry, path: \"$(abs "$htpasswd")\" } }"
     fi
   } >"$dir/config.yml"
   [ -z "$cert" ] || scheme=https
   setsid docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/registry.pid"
-  # Up when /v2/ answers at all: 200 open, 401 with --htpasswd.
+  # Up when this process listens on the port (not another one that had it) and /v2/ answers at
+  # all: 200 open, 401 with --htpasswd.
   for _ in $(seq 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! is_registry "$pid"; then
       break
+    fi
+    if ! ss -Hltnp "sport = :$p" | grep -q "pid=$pid,"; then
+      sleep 0.1
+      continue
     fi
     code=$(curl -ks -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$p/v2/" || true)
     if [ "$code" = 200 ] || [ "$code" = 401 ]; then
@@ -125,7 +137,7 @@ for attempt in 1 2 3 4 5; do
     fi
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if is_registry "$pid"; then
     kill -KILL "$pid"
     die "the registry did not answer within 10 s; see $dir/registry.log"
   fi
