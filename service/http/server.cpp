@@ -19,8 +19,39 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+// Takes one accepted connection: closed at once beyond the cap or when stopping, else a session.
+void admit(Shared& shared, Worker& worker, tcp::socket socket) {
+  if (shared.connections.load(std::memory_order_relaxed) >= shared.options.max_connections ||
+      shared.stopping.load(std::memory_order_relaxed)) {
+    shared.metrics.connections_rejected().Increment();
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  shared.connections.fetch_add(1, std::memory_order_relaxed);
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  asio::co_spawn(worker.ioc, run_session(shared, worker, std::move(socket)),
+                 [](const std::exception_ptr& e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log::error("connection failed", {{"error", ex.what()}});
+                     }
+                   }
+                 });
+}
+
+// Connections taken from the backlog per turn of the event loop. One per turn starves the
+// backlog behind every busy session: under a storm of 1000 connections they waited seconds to be
+// accepted (docs/reliability.md, overload).
+constexpr int kAcceptBatch = 64;
+
 asio::awaitable<void> accept_loop(Shared& shared, Worker& worker) {
   const auto tuple = asio::as_tuple(asio::use_awaitable);
+  boost::system::error_code ignored;
+  worker.acceptor->non_blocking(true, ignored);  // the batch below must not block the thread
   for (;;) {
     auto [ec, socket] = co_await worker.acceptor->async_accept(tuple);
     if (ec) {
@@ -33,26 +64,16 @@ asio::awaitable<void> accept_loop(Shared& shared, Worker& worker) {
       co_await pause.async_wait(tuple);
       continue;
     }
-    if (shared.connections.load(std::memory_order_relaxed) >= shared.options.max_connections ||
-        shared.stopping.load(std::memory_order_relaxed)) {
-      shared.metrics.connections_rejected().Increment();
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
+    admit(shared, worker, std::move(socket));
+    for (int i = 1; i < kAcceptBatch; ++i) {
+      tcp::socket more(worker.ioc);
+      boost::system::error_code more_ec;
+      worker.acceptor->accept(more, more_ec);
+      if (more_ec) {
+        break;  // would_block: the backlog is empty; anything else the next async_accept reports
+      }
+      admit(shared, worker, std::move(more));
     }
-    shared.connections.fetch_add(1, std::memory_order_relaxed);
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(worker.ioc, run_session(shared, worker, std::move(socket)),
-                   [](const std::exception_ptr& e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         log::error("connection failed", {{"error", ex.what()}});
-                       }
-                     }
-                   });
   }
 }
 

@@ -157,7 +157,9 @@ class Session {
     const std::size_t busy = shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
     if (auto limited = rate_limited(req)) {
       handled = std::move(*limited);
-    } else if (busy >= shared_.options.max_in_flight) {
+    } else if (busy >= shared_.options.max_in_flight && req.target().starts_with("/api/")) {
+      // Only API work is shed: a liveness probe answered 503 under load gets the pod restarted,
+      // which makes the overload worse. Probes and /metrics are cheap and never touch storage.
       shared_.metrics.requests_shed().Increment();
       handled.response =
           api::error_response(bhttp::status::service_unavailable, "server overloaded; retry later");
