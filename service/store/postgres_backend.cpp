@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 
 constexpr auto kConnectTimeout = 3s;
 constexpr auto kStatementDeadline = 5s;  // the server gives up 1 s earlier (statement_timeout)
-constexpr auto kPingDeadline = 2s;
+// A ping that times out marks the database down (and fails requests for a moment): it gets
+// as long as any statement, so that a merely busy server is not taken for a dead one.
+constexpr auto kPingDeadline = kStatementDeadline;
 constexpr auto kPoolWait = 2s;
 constexpr auto kRetryDownAfter = 500ms;  // while down, one probe per this interval
 constexpr auto kMigrationDeadline = 120s;
@@ -274,8 +276,9 @@ void PostgresBackend::migrate(pg::Connection& c) {
   const auto current = pg::integer(results[3], 0, 0);
   const int latest = migrations().back().version;
   if (current > latest) {
-    log::warn("PostgreSQL schema is newer than this version knows; continuing (migrations only add)",
-              {{"schema_version", current}, {"known_version", latest}});
+    log::warn(
+        "PostgreSQL schema is newer than this version knows; continuing (migrations only add)",
+        {{"schema_version", current}, {"known_version", latest}});
   }
   for (const auto& m : migrations()) {
     if (m.version <= current) {
@@ -286,7 +289,8 @@ void PostgresBackend::migrate(pg::Connection& c) {
       steps.push_back({nullptr, sql, {}});
     }
     const std::string version = std::to_string(m.version);
-    steps.push_back({nullptr, "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)",
+    steps.push_back({nullptr,
+                     "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)",
                      {version.c_str(), m.name}});
     steps.push_back({nullptr, "COMMIT", {}});
     c.run(steps, deadline);
@@ -322,8 +326,8 @@ PostgresBackend::Lease PostgresBackend::lease(pg::Deadline deadline) {
       }
     }
     if (pool_free_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      throw StoreError(errc::unavailable, "all " + std::to_string(pool_size_) +
-                                              " PostgreSQL connections stayed busy");
+      throw StoreError(errc::unavailable,
+                       "all " + std::to_string(pool_size_) + " PostgreSQL connections stayed busy");
     }
   }
 }
@@ -346,7 +350,8 @@ auto PostgresBackend::read(std::chrono::milliseconds budget, F&& f) {
   Probe probe = admit();
   ensure_schema();
   for (int attempt = 0;; ++attempt) {
-    Lease c = lease(pg::Clock::now() + std::min<std::chrono::milliseconds>(kPoolWait, kConnectTimeout));
+    Lease c =
+        lease(pg::Clock::now() + std::min<std::chrono::milliseconds>(kPoolWait, kConnectTimeout));
     try {
       auto result = f(*c, pg::Clock::now() + budget);
       probe.succeeded();
@@ -435,7 +440,8 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
       }
       if (ids.size() != batch.size()) {
         throw StoreError(errc::internal, "PostgreSQL returned " + std::to_string(ids.size()) +
-                                             " ids for " + std::to_string(batch.size()) + " comments");
+                                             " ids for " + std::to_string(batch.size()) +
+                                             " comments");
       }
       // Ids were drawn in batch order; sorting makes that independent of RETURNING's order.
       std::sort(ids.begin(), ids.end());
@@ -448,7 +454,8 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
       // Only when the server said it ended the session before COMMIT is it certain that nothing
       // was committed; a connection that just vanished may have committed, so that batch fails
       // (unacknowledged) rather than risk storing it twice.
-      const bool retry = attempt == 0 && !fresh && writer_->broken() && writer_->server_ended_session();
+      const bool retry =
+          attempt == 0 && !fresh && writer_->broken() && writer_->server_ended_session();
       if (!writer_->broken() && writer_->in_transaction()) {
         try {
           writer_->run(std::vector<pg::Statement>{{nullptr, "ROLLBACK", {}}},

@@ -64,12 +64,21 @@ Connection::Connection(const ConnectParams& params, Deadline deadline,
       std::to_string(std::max<long long>(2, (params.connect_timeout.count() + 999) / 1000));
   // Defaults first, so that the URL's own parameters override them; the password file last,
   // so that it overrides the URL (it is the one a rotated Secret updates).
-  std::vector<const char*> keys{"connect_timeout",  "keepalives",          "keepalives_idle",
-                                "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                                "target_session_attrs", "client_encoding", "fallback_application_name",
-                                "dbname"};
-  std::vector<const char*> values{connect_seconds.c_str(), "1", "10", "3", "3", "10000",
-                                  "read-write", "UTF8", "comments-service", params.url.c_str()};
+  std::vector<const char*> keys{"connect_timeout",           "keepalives",
+                                "keepalives_idle",           "keepalives_interval",
+                                "keepalives_count",          "tcp_user_timeout",
+                                "target_session_attrs",      "client_encoding",
+                                "fallback_application_name", "dbname"};
+  std::vector<const char*> values{connect_seconds.c_str(),
+                                  "1",
+                                  "10",
+                                  "3",
+                                  "3",
+                                  "10000",
+                                  "read-write",
+                                  "UTF8",
+                                  "comments-service",
+                                  params.url.c_str()};
   if (!params.password.empty()) {
     keys.push_back("password");
     values.push_back(params.password.c_str());
@@ -155,9 +164,10 @@ void Connection::wait_socket(bool for_write, Deadline deadline) {
     }
     broken_ = true;
     timed_out_ = rc == 0;
-    throw StoreError(errc::unavailable, "PostgreSQL " + target_ +
-                                            (rc == 0 ? " did not answer in time"
-                                                     : std::string(": poll: ") + std::strerror(errno)));
+    throw StoreError(
+        errc::unavailable,
+        "PostgreSQL " + target_ +
+            (rc == 0 ? " did not answer in time" : std::string(": poll: ") + std::strerror(errno)));
   }
 }
 
@@ -191,10 +201,10 @@ pg_result* Connection::next_result(Deadline deadline) {
 std::vector<Result> Connection::run(std::span<const Statement> statements, Deadline deadline) {
   for (const auto& s : statements) {
     const int n = static_cast<int>(s.params.size());
-    const int ok = s.prepared != nullptr
-                       ? PQsendQueryPrepared(conn_, s.prepared, n, s.params.data(), nullptr, nullptr, 0)
-                       : PQsendQueryParams(conn_, s.sql, n, nullptr, s.params.data(), nullptr,
-                                           nullptr, 0);
+    const int ok =
+        s.prepared != nullptr
+            ? PQsendQueryPrepared(conn_, s.prepared, n, s.params.data(), nullptr, nullptr, 0)
+            : PQsendQueryParams(conn_, s.sql, n, nullptr, s.params.data(), nullptr, nullptr, 0);
     if (ok != 1) {
       fail_connection("cannot send");
     }
@@ -303,7 +313,8 @@ void check_url(const std::string& url) {
     const std::string userinfo = url.substr(scheme_end + 3, at - scheme_end - 3);
     const auto q1 = reason.find('"');
     const auto q2 = q1 == std::string::npos ? q1 : reason.find('"', q1 + 1);
-    if (q2 != std::string::npos && userinfo.find(reason.substr(q1 + 1, q2 - q1 - 1)) != std::string::npos) {
+    if (q2 != std::string::npos &&
+        userinfo.find(reason.substr(q1 + 1, q2 - q1 - 1)) != std::string::npos) {
       reason = "a malformed user or password part";
     }
   }

@@ -87,7 +87,8 @@ std::string PostgresCluster::psql(const std::string& sql) const {
 }
 
 std::string psql(const std::string& url, const std::string& sql) {
-  auto r = shell("psql -X -q -tA -v ON_ERROR_STOP=1 -d " + shell_quoted(url) + " -c " + shell_quoted(sql));
+  auto r = shell("psql -X -q -tA -v ON_ERROR_STOP=1 -d " + shell_quoted(url) + " -c " +
+                 shell_quoted(sql));
   if (r.exit_code != 0) {
     throw std::runtime_error("psql failed: " + r.output);
   }

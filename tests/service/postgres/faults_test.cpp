@@ -1,9 +1,8 @@
 // Database faults against the real binary, each test with its own PostgreSQL it stops, freezes
 // or re-keys: requests fail fast with a 503 JSON, readiness follows the database, liveness
 // never does, everything recovers without a restart and no acknowledged comment is lost.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -64,7 +63,8 @@ class Load {
         bad_refusal = true;  // no answer at all (30 s client timeout): a hanging request
         continue;
       }
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
       if (r.status == 200) {
         std::lock_guard lock(mutex_);
         acked_.push_back(text);
@@ -109,7 +109,8 @@ void check_all_listed(std::uint16_t port, const std::vector<std::string>& acknow
       continue;
     }
     const auto writer = a.substr(0, a.find(':'));
-    if (auto prev = last_of_writer.find(writer); prev != last_of_writer.end() && prev->second > it->second) {
+    if (auto prev = last_of_writer.find(writer);
+        prev != last_of_writer.end() && prev->second > it->second) {
       ++out_of_order;
     }
     last_of_writer[writer] = it->second;
@@ -121,7 +122,8 @@ void check_all_listed(std::uint16_t port, const std::vector<std::string>& acknow
 
 }  // namespace
 
-TEST_CASE("PostgreSQL stopping under load: fast 503s, readiness flips, liveness holds, then recovery") {
+TEST_CASE(
+    "PostgreSQL stopping under load: fast 503s, readiness flips, liveness holds, then recovery") {
   PostgresCluster pg;
   auto replicas = start_replicas(2, pg.url());
   for (auto& r : replicas) {
@@ -136,10 +138,12 @@ TEST_CASE("PostgreSQL stopping under load: fast 503s, readiness flips, liveness 
     CHECK(eventually([&] { return status_of(r->port(), "/readyz") == 503; }, 8s));
   }
   INFO("readiness flipped after "
-       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopped).count() << " ms");
+       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopped).count()
+       << " ms");
   CHECK(Clock::now() - stopped < 8s);
   const auto readyz = HttpClient(replicas[0]->port()).get("/readyz");
-  CHECK_THAT(std::string(readyz.json().at("message").as_string()), Catch::Contains("storage unavailable"));
+  CHECK_THAT(std::string(readyz.json().at("message").as_string()),
+             Catch::Contains("storage unavailable"));
   REQUIRE(eventually([&] { return load.refused() >= 50; }, 20s));
   for (auto& r : replicas) {
     CHECK(status_of(r->port(), "/healthz") == 200);
@@ -180,7 +184,8 @@ TEST_CASE("a frozen database (connections accepted, nothing answered) never hang
   });
   CHECK(eventually([&] { return status_of(s.port(), "/readyz") == 503; }, 10s));
   INFO("readiness flipped after "
-       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - frozen).count() << " ms");
+       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - frozen).count()
+       << " ms");
   const auto t0 = Clock::now();
   CHECK(status_of(s.port(), "/healthz") == 200);
   CHECK(Clock::now() - t0 < 1s);
@@ -195,9 +200,12 @@ TEST_CASE("a frozen database (connections accepted, nothing answered) never hang
 
   pg.thaw();
   CHECK(wait_ready(s.port(), 20s));
-  CHECK(eventually([&] {
-    return HttpClient(s.port()).post_comment("f@example.com", "after", "\"frozen\"").status == 200;
-  }, 10s));
+  CHECK(eventually(
+      [&] {
+        return HttpClient(s.port()).post_comment("f@example.com", "after", "\"frozen\"").status ==
+               200;
+      },
+      10s));
   CHECK(list_texts(s.port(), "frozen").front() == "before");
   CHECK(list_texts(s.port(), "frozen").back() == "after");
 }
@@ -236,11 +244,15 @@ TEST_CASE("the password comes from a file, is re-read on reconnect, and is never
   // Rotation: the database gets a new password, the mounted Secret the same, and the
   // service's sessions end; it reconnects with what the file holds now.
   std::ofstream(file) << "second-Secret-2\n";
-  pg.psql("ALTER USER postgres PASSWORD 'second-Secret-2'; "
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'comments-service'");
-  CHECK(eventually([&] {
-    return HttpClient(s.port()).post_comment("p@example.com", "two", "\"pw\"").status == 200;
-  }, 10s));
+  pg.psql(
+      "ALTER USER postgres PASSWORD 'second-Secret-2'; "
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'comments-service'");
+  CHECK(eventually(
+      [&] {
+        return HttpClient(s.port()).post_comment("p@example.com", "two", "\"pw\"").status == 200;
+      },
+      10s));
   CHECK(wait_ready(s.port()));
   CHECK(list_texts(s.port(), "pw") == std::vector<std::string>{"one", "two"});
 
@@ -250,7 +262,8 @@ TEST_CASE("the password comes from a file, is re-read on reconnect, and is never
   ServiceProcess bad({"--storage", pg.url(), "--storage-password-file", wrong});
   REQUIRE(bad.wait_listening());
   CHECK(eventually([&] { return status_of(bad.port(), "/readyz") == 503; }, 5s));
-  CHECK_THAT(HttpClient(bad.port()).get("/readyz").body, Catch::Contains("password authentication failed"));
+  CHECK_THAT(HttpClient(bad.port()).get("/readyz").body,
+             Catch::Contains("password authentication failed"));
 
   // PGPASSWORD works too (libpq's own variable).
   ServiceProcess env({"--storage", pg.url()}, {{"PGPASSWORD", "second-Secret-2"}});
@@ -271,9 +284,9 @@ TEST_CASE("a malformed PostgreSQL URL is refused at start without echoing the pa
   CHECK(r.output.find("zzret") == std::string::npos);
 
   TempDir dir;
-  auto missing = run_service_command({"--storage", "postgresql://user@localhost/comments",
-                                      "--storage-password-file", (dir / "absent").string(),
-                                      "--port", "0"});
+  auto missing =
+      run_service_command({"--storage", "postgresql://user@localhost/comments",
+                           "--storage-password-file", (dir / "absent").string(), "--port", "0"});
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.output, Catch::Contains("password file"));
 }

@@ -1,9 +1,8 @@
 // Several service processes sharing one PostgreSQL database (each test its own database on the
 // fixture's server): one set of comments, in acknowledgement order, whichever replica is asked.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <map>
 #include <mutex>
@@ -45,7 +44,9 @@ TEST_CASE("three replicas starting together migrate once and share every comment
   CHECK(ready.json().at("storage").as_string() == "postgresql");
 }
 
-TEST_CASE("50 concurrent writers across three replicas lose nothing, and followers by cursor miss nothing") {
+TEST_CASE(
+    "50 concurrent writers across three replicas lose nothing, and followers by cursor miss "
+    "nothing") {
   const auto db = fresh_database();
   auto replicas = start_replicas(3, db);
   for (auto& r : replicas) {
@@ -68,6 +69,7 @@ TEST_CASE("50 concurrent writers across three replicas lose nothing, and followe
   std::mutex mutex;
   std::map<std::string, Times> times;
   std::atomic<int> failures{0};
+  std::string first_failure;
   std::atomic<bool> writing{true};
   std::vector<std::vector<std::string>> followed(3);
   std::vector<std::thread> followers;
@@ -77,6 +79,7 @@ TEST_CASE("50 concurrent writers across three replicas lose nothing, and followe
       std::int64_t cursor = 0;
       for (bool last = false; !last;) {
         last = !writing.load();  // one more round after the writers finished
+        std::this_thread::sleep_for(5ms);  // a client polling, not a busy loop
         auto r = c.get("/api/comment/list/hot?limit=1000" +
                        (cursor > 0 ? "&cursor=" + std::to_string(cursor) : std::string()));
         if (r.status != 200) {
@@ -100,7 +103,10 @@ TEST_CASE("50 concurrent writers across three replicas lose nothing, and followe
         auto r = c.post_comment("w@example.com", text, "\"hot\"");
         const auto acked = Clock::now();
         if (r.status != 200) {
-          failures.fetch_add(1);
+          if (failures.fetch_add(1) == 0) {
+            std::lock_guard lock(mutex);
+            first_failure = std::to_string(r.status) + " " + r.body;
+          }
           continue;
         }
         std::lock_guard lock(mutex);
@@ -115,6 +121,12 @@ TEST_CASE("50 concurrent writers across three replicas lose nothing, and followe
   for (auto& t : followers) {
     t.join();
   }
+  INFO("first failure: " << first_failure);
+  std::string logs;  // at warn level: the storage error behind a 503, if any
+  for (const auto& r : replicas) {
+    logs += r->output();
+  }
+  INFO("replica logs: " << logs);
   CHECK(failures.load() == 0);
 
   const auto listed = list_texts(replicas[0]->port(), "hot");
@@ -176,10 +188,12 @@ TEST_CASE("kill -9 of a replica during writes loses no acknowledged comment and 
       }
     });
   }
-  REQUIRE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return acknowledged.size() >= 300;
-  }, 30s));
+  REQUIRE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return acknowledged.size() >= 300;
+      },
+      30s));
   victim.signal(SIGKILL);
   REQUIRE(victim.wait_exit() == 128 + SIGKILL);
   stop = true;
