@@ -109,7 +109,7 @@ int run_promote(const GlobalOptions& global, const PromoteOptions& options, bool
       }
     }
 
-    promote::execute(plan, src_client, dst_client, out);
+    promote::execute(plan, src_client, dst_client, out, options.parallel);
     promote::verify(plan, dst_client);
     const auto& stats = dst_client.stats();
     out << "verified:    " << destination->str() << " = " << plan.digest << "\n";
@@ -186,6 +186,9 @@ void add_promote(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   cmd->add_option("--git-dir", options->git_dir, "The git work tree for --git")
       ->capture_default_str()
       ->option_text("DIR");
+  cmd->add_option("--parallel", options->parallel, "Blobs copied at once across registries")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   add_registry_options(*cmd, options->registry);
   add_rollout_options(*cmd, options->rollout);
   cmd->callback([&global, &exit_code, options] {

@@ -19,6 +19,7 @@ struct PromoteOptions {
   bool apply = false;
   bool git = false;
   std::string git_dir = ".";
+  int parallel = 4;  // blob copies at once
   RegistryOptions registry;
   promote::RolloutOptions rollout;
 };

@@ -73,6 +73,9 @@ Connection::Connection(Endpoint endpoint, const TlsOptions& tls, Timeouts timeou
       timeouts_(timeouts),
       ssl_ctx_(asio::ssl::context::tls_client),
       streams_(std::make_unique<Streams>()) {
+  // Beast sizes each read by the buffer's free capacity: a small buffer means a system call per
+  // 512 bytes of a streamed blob.
+  buffer_.reserve(256 * 1024);
   if (endpoint_.tls) {
     ssl_ctx_.set_default_verify_paths();
     if (!tls.ca_file.empty()) {
@@ -232,21 +235,22 @@ bhttp::response_parser<bhttp::buffer_body>& Connection::read_header() {
 }
 
 std::size_t Connection::read_body(char* data, std::size_t size) {
-  while (!body_parser_->is_done()) {
+  if (!body_parser_) {
+    return 0;  // the body ended and the connection is closed
+  }
+  std::size_t got = 0;
+  while (got < size && !body_parser_->is_done()) {
     auto& body = body_parser_->get().body();
-    body.data = data;
-    body.size = size;
+    body.data = data + got;
+    body.size = size - got;
     run([&](auto& stream, auto& done) { bhttp::async_read(stream, buffer_, *body_parser_, done); },
         "reading the response body");
-    const std::size_t got = size - body_parser_->get().body().size;
-    if (got > 0) {
-      return got;
-    }
+    got = size - body_parser_->get().body().size;
   }
-  if (!body_parser_->keep_alive()) {
+  if (body_parser_->is_done() && !body_parser_->keep_alive()) {
     close();
   }
-  return 0;
+  return got;
 }
 
 void Connection::begin_upload(bhttp::request<bhttp::buffer_body>& request) {

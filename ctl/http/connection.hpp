@@ -76,7 +76,7 @@ class Connection {
   // Streaming a response body: send the request, read the header, then pull the body in pieces.
   void send(StringRequest& request);
   bhttp::response_parser<bhttp::buffer_body>& read_header();
-  // Reads up to `size` bytes of the body into `data`; 0 once the body is complete.
+  // Fills `data` with up to `size` bytes of the body, fewer only at its end; 0 once complete.
   std::size_t read_body(char* data, std::size_t size);
 
   // Streaming a request body: the header (with Content-Length set by the caller), then pieces,

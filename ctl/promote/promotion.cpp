@@ -1,8 +1,12 @@
 // Planning, copying and verifying a promotion through the registry client.
 #include "promote/promotion.hpp"
 
+#include <algorithm>
+#include <exception>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "registry/digest.hpp"
 
@@ -168,38 +172,61 @@ void print_plan(const Plan& plan, std::ostream& out) {
       << "), " << mounts << " to mount, " << plan.blobs.size() - copies - mounts << " present\n";
 }
 
-void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress) {
+void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress, int parallel) {
   if (plan.tag == TagState::Other) {
     throw PromotionError("refusing to move tag " + plan.destination.tag + " of " +
                          plan.destination.name() + " from " + plan.tag_digest + " to " +
                          plan.digest + ": tags are never moved; promote under a new tag");
   }
-  std::set<std::string> done;
-  auto copy_blobs_of = [&](const registry::Manifest& image) {
-    std::vector<registry::Descriptor> blobs{*image.config};
-    blobs.insert(blobs.end(), image.layers.begin(), image.layers.end());
-    for (const auto& blob : blobs) {
-      if (!done.insert(blob.digest).second) {
-        continue;
+  // Blobs first (mounts are one request each; copies stream side by side), so that every
+  // manifest pushed below finds its content.
+  std::vector<const BlobStep*> copies;
+  for (const auto& step : plan.blobs) {
+    if (step.action == BlobAction::Mount &&
+        dst.mount_blob(plan.destination.repository, step.blob.digest, plan.source.repository)) {
+      progress << "mounted  " << step.blob.digest << " " << human_bytes(step.blob.size) << "\n";
+    } else if (step.action != BlobAction::Present) {
+      copies.push_back(&step);
+    }
+  }
+  std::mutex mutex;  // guards next, failure and progress
+  std::size_t next = 0;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    while (true) {
+      const BlobStep* step = nullptr;
+      {
+        const std::lock_guard lock(mutex);
+        if (failure || next == copies.size()) {
+          return;
+        }
+        step = copies[next++];
       }
-      for (const auto& step : plan.blobs) {
-        if (step.blob.digest != blob.digest || step.action == BlobAction::Present) {
-          continue;
+      try {
+        dst.copy_blob(src, plan.source.repository, step->blob, plan.destination.repository);
+        const std::lock_guard lock(mutex);
+        progress << "copied   " << step->blob.digest << " " << human_bytes(step->blob.size) << "\n";
+      } catch (...) {
+        const std::lock_guard lock(mutex);
+        if (!failure) {
+          failure = std::current_exception();
         }
-        if (step.action == BlobAction::Mount &&
-            dst.mount_blob(plan.destination.repository, blob.digest, plan.source.repository)) {
-          progress << "mounted  " << blob.digest << " " << human_bytes(blob.size) << "\n";
-          continue;
-        }
-        dst.copy_blob(src, plan.source.repository, blob, plan.destination.repository);
-        progress << "copied   " << blob.digest << " " << human_bytes(blob.size) << "\n";
       }
     }
   };
+  const auto threads = static_cast<std::size_t>(std::max(1, parallel));
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < std::min(threads, copies.size()); ++i) {
+    pool.emplace_back(worker);
+  }
+  worker();
+  for (auto& t : pool) {
+    t.join();
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
   for (const auto& step : plan.manifests) {
-    if (!step.manifest.is_index) {
-      copy_blobs_of(step.manifest);
-    }
     if (!step.present) {
       dst.put_manifest(plan.destination.repository, step.manifest.digest, step.manifest);
       progress << "pushed   " << step.manifest.digest << " " << step.manifest.media_type << "\n";

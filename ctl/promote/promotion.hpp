@@ -55,11 +55,12 @@ Plan make_plan(registry::Client& source_client, const registry::Reference& sourc
 // The plan for humans, one line per step.
 void print_plan(const Plan& plan, std::ostream& out);
 
-// Copies what is missing: per image, config and layers, then its manifest by digest; the index
-// by digest; the tag last, after checking it still points nowhere or at the same digest. Throws
-// PromotionError (a tag that moved meanwhile) or registry::RegistryError.
+// Copies what is missing: every config and layer (mounted, or streamed by up to `parallel`
+// copies at once), then the image manifests by digest, the index by digest, and the tag last,
+// after checking it still points nowhere or at the same digest. Throws PromotionError (a tag
+// that moved meanwhile) or registry::RegistryError.
 void execute(const Plan& plan, registry::Client& source_client,
-             registry::Client& destination_client, std::ostream& progress);
+             registry::Client& destination_client, std::ostream& progress, int parallel = 4);
 
 // The destination tag resolves to the plan's digest and every manifest and blob is there.
 // Throws PromotionError saying what is missing or different.

@@ -235,6 +235,7 @@ Client::Client(std::string registry, ClientOptions options)
 Client::~Client() = default;
 
 std::string Client::origin() {
+  const std::lock_guard lock(mutex_);
   try {
     return endpoint().origin();
   } catch (const std::exception&) {
@@ -286,10 +287,13 @@ void Client::sleep_before_retry(int attempt, std::optional<std::chrono::seconds>
     delay = std::chrono::duration_cast<std::chrono::milliseconds>(*after);
   }
   delay = std::min(delay, options_.max_backoff);
-  ++stats_.retries;
-  if (options_.log != nullptr) {
-    *options_.log << "registry " << registry_ << ": " << why << "; retrying in " << delay.count()
-                  << " ms (attempt " << attempt + 1 << " of " << options_.attempts << ")\n";
+  {
+    const std::lock_guard lock(mutex_);
+    ++stats_.retries;
+    if (options_.log != nullptr) {
+      *options_.log << "registry " << registry_ << ": " << why << "; retrying in " << delay.count()
+                    << " ms (attempt " << attempt + 1 << " of " << options_.attempts << ")\n";
+    }
   }
   std::this_thread::sleep_for(delay);
 }
@@ -298,6 +302,8 @@ http::StringResponse Client::request(bhttp::verb method, const std::string& targ
                                      const std::string& scope, std::size_t max_body,
                                      const std::map<std::string, std::string>& headers,
                                      std::string body) {
+  // One request at a time on the kept-alive connection; parallel blob copies use their own.
+  const std::lock_guard lock(mutex_);
   bool reauthenticated = false;
   for (int attempt = 1;; ++attempt) {
     http::StringResponse response;
@@ -429,6 +435,7 @@ void Client::put_manifest(const std::string& repository, const std::string& ref,
                                                   manifest.digest + " but the registry stored " +
                                                   claimed);
   }
+  const std::lock_guard lock(mutex_);
   ++stats_.manifests_pushed;
 }
 
@@ -452,6 +459,7 @@ bool Client::mount_blob(const std::string& repository, const std::string& digest
               "/v2/" + repository + "/blobs/uploads/?mount=" + digest + "&from=" + from_repository,
               push_scope(repository) + " " + pull_scope(from_repository), small_body);
   if (response.result_int() == 201) {
+    const std::lock_guard lock(mutex_);
     ++stats_.blobs_mounted;
     return true;
   }
@@ -474,7 +482,9 @@ bool Client::mount_blob(const std::string& repository, const std::string& digest
 
 std::unique_ptr<Client::Blob> Client::open_blob(const std::string& repository,
                                                 const std::string& digest) {
+  std::unique_lock lock(mutex_);
   http::Endpoint ep = endpoint();
+  lock.unlock();
   const std::string scope = pull_scope(repository);
   std::string target = "/v2/" + repository + "/blobs/" + digest;
   std::string host_header = registry_;
@@ -487,7 +497,10 @@ std::unique_ptr<Client::Blob> Client::open_blob(const std::string& repository,
     req.set(bhttp::field::host, host_header);
     req.set(bhttp::field::user_agent, user_agent);
     if (same_origin) {
-      if (auto authorization = auth_->header(scope)) {
+      lock.lock();
+      auto authorization = auth_->header(scope);
+      lock.unlock();
+      if (authorization) {
         req.set(bhttp::field::authorization, *authorization);
       }
     }
@@ -501,7 +514,9 @@ std::unique_ptr<Client::Blob> Client::open_blob(const std::string& repository,
       return blob;
     }
     if (status == 401 && same_origin) {
+      lock.lock();
       auth_->challenged(parser.get().base(), scope);
+      lock.unlock();
       if (reauthenticated) {
         throw RegistryError(Kind::Auth,
                             registry_ + " keeps asking for authentication for " + scope);
@@ -557,7 +572,10 @@ std::string Client::get_blob(const std::string& repository, const std::string& d
   } catch (const http::NetworkError& e) {
     throw RegistryError(Kind::Network, e.what());
   }
-  stats_.downloaded_bytes += bytes.size();
+  {
+    const std::lock_guard lock(mutex_);
+    stats_.downloaded_bytes += bytes.size();
+  }
   if (sha256_digest(bytes) != digest) {
     throw RegistryError(Kind::DigestMismatch, registry_ + "/" + repository + ": blob " + digest +
                                                   " hashes to " + sha256_digest(bytes));
@@ -594,7 +612,9 @@ void Client::copy_blob_once(Client& source, const std::string& source_repository
     fail(started, "cannot start an upload to " + repository);
   }
   const std::string location(started[bhttp::field::location]);
+  std::unique_lock lock(mutex_);
   const http::Endpoint ep = endpoint();
+  lock.unlock();
   boost::urls::url base(ep.origin() + "/v2/" + repository + "/blobs/uploads/");
   auto ref = boost::urls::parse_uri_reference(location);
   boost::urls::url upload;
@@ -622,7 +642,10 @@ void Client::copy_blob_once(Client& source, const std::string& source_repository
   put.set(bhttp::field::host, registry_);
   put.set(bhttp::field::user_agent, user_agent);
   put.set(bhttp::field::content_type, "application/octet-stream");
-  if (auto authorization = auth_->header(push_scope(repository))) {
+  lock.lock();
+  auto authorization = auth_->header(push_scope(repository));
+  lock.unlock();
+  if (authorization) {
     put.set(bhttp::field::authorization, *authorization);
   }
   put.content_length(blob.size);
@@ -657,7 +680,10 @@ void Client::copy_blob_once(Client& source, const std::string& source_repository
     }
     hash.update(chunk.data(), n);
     sent += n;
-    source.stats_.downloaded_bytes += n;
+    {
+      const std::lock_guard source_lock(source.mutex_);
+      source.stats_.downloaded_bytes += n;
+    }
     const bool last = sent == blob.size;
     if (last) {
       check_digest();
@@ -668,6 +694,7 @@ void Client::copy_blob_once(Client& source, const std::string& source_repository
   if (finished.result_int() != 201) {
     fail(finished, "cannot complete the upload of " + blob.digest + " to " + repository);
   }
+  lock.lock();
   stats_.uploaded_bytes += blob.size;
   ++stats_.blobs_uploaded;
 }

@@ -1,12 +1,14 @@
 // The OCI Distribution client: manifests, blobs, cross-repository mounts and streamed copies
 // against one registry, with authentication (anonymous, Basic, Bearer tokens), retries with
-// backoff on 429/5xx and network failures, and every reply treated as untrusted input.
+// backoff on 429/5xx and network failures, and every reply treated as untrusted input. Blob
+// copies may run on several threads at once; everything else is serialised.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -66,7 +68,10 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   [[nodiscard]] const std::string& registry() const { return registry_; }
-  [[nodiscard]] const Stats& stats() const { return stats_; }
+  [[nodiscard]] Stats stats() const {
+    const std::lock_guard lock(mutex_);
+    return stats_;
+  }
   // "https://host:port" once the first request chose the scheme.
   [[nodiscard]] std::string origin();
 
@@ -118,6 +123,8 @@ class Client {
   std::unique_ptr<http::Connection> connection_;
   std::unique_ptr<Auth> auth_;
   Stats stats_;
+  // Guards the kept-alive connection, the auth state, the endpoint and the counters.
+  mutable std::recursive_mutex mutex_;
 };
 
 }  // namespace commentsctl::registry
