@@ -36,7 +36,10 @@ int serve(const config::Config& c) {
   const std::string backend_name(backend->name());
   // Another process writing the same data would make cached lists stale.
   api::ListCache cache(backend->exclusive() ? c.list_cache_bytes : 0);
-  store::Storage storage(std::move(backend), {.read_threads = c.read_threads}, metrics);
+  // Without the cache (PostgreSQL) every list is a query: read with as many threads as connections.
+  const unsigned read_threads =
+      c.read_threads > 0 ? c.read_threads : (backend->exclusive() ? 2U : c.db_pool_size);
+  store::Storage storage(std::move(backend), {.read_threads = read_threads}, metrics);
   storage.on_commit([&cache](std::span<const store::NewComment> batch) {
     for (const auto& n : batch) {
       cache.invalidate(n.content_id);

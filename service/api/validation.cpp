@@ -114,6 +114,10 @@ std::variant<store::NewComment, BodyError> parse_new_comment(std::string_view bo
   if (blank(out.text)) {
     return BodyError{"comment must not be empty"};
   }
+  // PostgreSQL text cannot hold U+0000; refuse it everywhere so every backend stores what it got.
+  if (out.text.find('\0') != std::string::npos) {
+    return BodyError{"comment must not contain NUL characters"};
+  }
   if (out.text.size() > kMaxCommentBytes) {
     return BodyError{"comment is longer than " + std::to_string(kMaxCommentBytes) + " bytes"};
   }

@@ -140,9 +140,10 @@ ParseOutcome parse(int argc, const char* const* argv) {
   app.add_option("--threads", c.threads, "HTTP I/O threads (0: one per core)")
       ->envname("THREADS")
       ->check(CLI::Range(0, 256));
-  app.add_option("--read-threads", c.read_threads, "Threads reading storage on a cache miss")
+  app.add_option("--read-threads", c.read_threads,
+                 "Threads reading storage on a cache miss (0: 2, or --db-pool-size with PostgreSQL)")
       ->envname("READ_THREADS")
-      ->check(CLI::Range(1, 256))
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   app.add_option("--max-connections", c.max_connections, "Concurrent connections")
       ->envname("MAX_CONNECTIONS")

@@ -23,7 +23,7 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;
   unsigned threads = 0;  // 0: one per core
-  unsigned read_threads = 2;
+  unsigned read_threads = 0;  // 0: 2, or DB_POOL_SIZE with PostgreSQL (every read is a query)
   std::size_t max_connections = 10000;
   std::size_t max_in_flight = 4096;
   std::size_t max_body_bytes = 64 * 1024;

@@ -122,9 +122,9 @@ class Storage {
   std::deque<PendingAppend> queue_;
   bool stopping_ = false;
 
-  std::atomic<bool> healthy_{true};
+  std::atomic<bool> healthy_{false};  // until the first ping, which the health thread runs at once
   mutable std::mutex error_mutex_;
-  std::string last_error_;
+  std::string last_error_ = "not checked yet";
 
   boost::asio::thread_pool readers_;
   std::thread writer_;

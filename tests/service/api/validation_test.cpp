@@ -96,6 +96,8 @@ TEST_CASE("every bad body gets a precise message") {
         "comment must not be empty");
   CHECK(error_of(R"({"email":"a@example.com","comment":" \n\t ","content_id":1})") ==
         "comment must not be empty");
+  CHECK(error_of(R"({"email":"a@example.com","comment":"a\u0000b","content_id":1})") ==
+        "comment must not contain NUL characters");
   CHECK(error_of(R"({"email":"a@example.com","comment":")" + std::string(16385, 'x') +
                  R"(","content_id":1})") == "comment is longer than 16384 bytes");
   for (const char* bad : {"1.5", "true", "null", "{}", "[]"}) {
