@@ -22,7 +22,7 @@ case "$name $1" in
   "kubectl --context")
     case "$*" in
       *"rollout status"*) [ "${STUB_ROLLOUT_FAIL:-0}" != 1 ] ;;
-      *"port-forward"*) sleep 30 ;;
+      *"port-forward"*) exec sleep 30 ;;
       *) cat > /dev/null ;;
     esac ;;
   "helm version") echo "v4.1.4" ;;
