@@ -76,6 +76,8 @@ TEST_CASE("YAML that does not parse is reported where it breaks", "[validate]") 
   CHECK(problems("app: " + std::string(5000, '[')) ==
         Lines{"spec.yaml:1:1: the YAML is nested too deeply"});
   CHECK(problems("- a\n") == Lines{"spec.yaml:1:1: the document must be a mapping, not a list"});
+  // yaml-cpp's LoadAll alone never returns on this one; found by tests/reliability/fuzz.
+  CHECK(problems(",") == Lines{"spec.yaml:1:1: invalid YAML: unexpected character"});
 }
 
 TEST_CASE("unknown keys are named, with the closest known key", "[validate]") {
