@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
 #include <future>
+#include <mutex>
 
 #include "service/metrics/metrics.hpp"
 #include "service/store/memory_backend.hpp"
@@ -67,8 +68,11 @@ TEST_CASE("concurrent appends are group-committed and each gets its id") {
   std::promise<void> open_gate;
   observed->gate = open_gate.get_future().share();
   Storage storage(std::move(backend), {}, test_metrics());
+  // The listener runs on the writer thread while acknowledged writers read what it saw.
+  std::mutex seen_mutex;
   std::vector<std::string> committed_before_ack;
   storage.on_commit([&](std::span<const NewComment> batch) {
+    std::lock_guard lock(seen_mutex);
     for (const auto& c : batch) {
       committed_before_ack.push_back(c.text);
     }
@@ -86,6 +90,7 @@ TEST_CASE("concurrent appends are group-committed and each gets its id") {
           auto [ec, id] = co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
           REQUIRE_FALSE(ec);
           // The listener saw this comment before it was acknowledged.
+          std::lock_guard lock(seen_mutex);
           CHECK(std::find(committed_before_ack.begin(), committed_before_ack.end(), std::to_string(i)) !=
                 committed_before_ack.end());
           ids[static_cast<std::size_t>(i)] = id;
