@@ -45,7 +45,7 @@ struct ClientOptions {
   int attempts = 5;                              // per request, including the first
   std::chrono::milliseconds backoff{500};        // doubled after each failed attempt
   std::chrono::milliseconds max_backoff{30000};  // also caps Retry-After
-  std::size_t chunk_size = 1 << 20;              // bytes held in memory by a blob copy
+  std::size_t chunk_size = 256 * 1024;           // bytes held in memory per blob copy
   std::ostream* log = nullptr;                   // retries and fallbacks, when set
   bool use_credentials = true;                   // false: anonymous (tests)
 };
