@@ -63,7 +63,8 @@ git_revision() {
 pick_engine() {
   if [ -n "$engine" ]; then
     case "$engine" in
-      podman|docker) command -v "$engine" >/dev/null 2>&1 || die "$engine not found; install it (podman: scripts/deps.sh test)" ;;
+      podman) command -v podman >/dev/null 2>&1 || die "podman not found; install it with: scripts/deps.sh test" ;;
+      docker) docker info >/dev/null 2>&1 || die "docker does not answer (is the Docker engine running?)" ;;
       *) echo "image.sh: --engine must be podman or docker, not '$engine'" >&2; exit 2 ;;
     esac
   elif command -v podman >/dev/null 2>&1; then
