@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands/history.hpp"
+#include "commands/pin.hpp"
 #include "commands/project.hpp"
 #include "commands/promote.hpp"
 #include "commands/render.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   add_validate(app, global, exit_code);
   add_render(app, global, exit_code);
   add_promote(app, global, exit_code);
+  add_pin(app, global, exit_code);
   add_verify(app, global, exit_code);
   add_history(app, global, exit_code);
   add_rollback(app, global, exit_code);
