@@ -31,9 +31,16 @@ free_port() {
 # start_registry NAME [--htpasswd FILE] [--tls CERT KEY]: a registry (scripts/registry.sh) on a
 # free loopback port; sets NAME_PORT, NAME_DIR (its folder, storage in data/) and NAME_PID.
 start_registry() {
-  local name=$1 address
+  local name=$1 address attempt
   shift
-  address=$("$ROOT/scripts/registry.sh" start --dir "$WORK/$name" "$@")
+  # A loaded machine (parallel builds) can make a start time out: try again before failing.
+  for attempt in 1 2 3; do
+    if address=$("$ROOT/scripts/registry.sh" start --dir "$WORK/$name" "$@"); then
+      break
+    fi
+    [ "$attempt" -lt 3 ] || return 1
+    "$ROOT/scripts/registry.sh" stop --dir "$WORK/$name" >/dev/null 2>&1 || true
+  done
   REGISTRIES+=("$WORK/$name")
   printf -v "${name}_PORT" '%s' "${address##*:}"
   printf -v "${name}_DIR" '%s' "$WORK/$name"
