@@ -14,6 +14,10 @@ COPY CMakeLists.txt CMakePresets.json ./
 COPY cmake cmake
 COPY service service
 COPY ctl ctl
+# Compiled first without the revision, so that a new revision of the same sources (a rebuild for
+# another tag) only recompiles the three files that print it and relinks.
+RUN cmake --preset release -DCOMMENTS_BUILD_TESTS=OFF -DCOMMENTS_REVISION=unknown >/dev/null \
+ && cmake --build --preset release --target comments-service commentsctl
 # .git is not in the build context: the revision comes in as a build argument.
 ARG REVISION=unknown
 RUN cmake --preset release -DCOMMENTS_BUILD_TESTS=OFF -DCOMMENTS_REVISION="${REVISION}" >/dev/null \
