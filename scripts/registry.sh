@@ -7,10 +7,11 @@
 #   scripts/registry.sh address --dir DIR     prints the address of the one running in DIR
 #   scripts/registry.sh stop --dir DIR        stops it (nothing to do when none runs)
 #   --htpasswd FILE: clients must log in (FILE from htpasswd -Bbn USER PASS); --tls CERT KEY: HTTPS.
+#   REGISTRY_START_TIMEOUT: seconds to wait for it to answer (default 60).
 set -euo pipefail
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 die() {
   echo "registry.sh: $*" >&2
@@ -121,15 +122,27 @@ for attempt in 1 2 3 4 5; do
   echo "$pid" >"$dir/registry.pid"
   # Up when this process listens on the port (not another one that had it) and /v2/ answers at
   # all: 200 open, 401 with --htpasswd.
-  for _ in $(seq 100); do
+  # On a loaded machine the Go binary can start slowly and `ss -p` can miss its socket while
+  # /proc is busy: wait by deadline, and after 5 s alive (a registry that could not bind has
+  # exited by then) trust an answer on the port without the ss check.
+  started=$SECONDS
+  deadline=$((SECONDS + ${REGISTRY_START_TIMEOUT:-60}))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if ! is_registry "$pid"; then
+      # Just forked and not yet exec'd (its cmdline is still the shell's): give it time. One that
+      # exited (a zombie until reaped) is done.
+      if [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null &&
+        [ $((SECONDS - started)) -lt 5 ]; then
+        sleep 0.05
+        continue
+      fi
       break
     fi
-    if ! ss -Hltnp "sport = :$p" | grep -q "pid=$pid,"; then
+    if [ $((SECONDS - started)) -lt 5 ] && ! ss -Hltnp "sport = :$p" | grep -q "pid=$pid,"; then
       sleep 0.1
       continue
     fi
-    code=$(curl -ks -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$p/v2/" || true)
+    code=$(curl -ks --max-time 5 -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$p/v2/" || true)
     if [ "$code" = 200 ] || [ "$code" = 401 ]; then
       echo "127.0.0.1:$p" >"$dir/address"
       echo "127.0.0.1:$p"
@@ -139,7 +152,7 @@ for attempt in 1 2 3 4 5; do
   done
   if is_registry "$pid"; then
     kill -KILL "$pid"
-    die "the registry did not answer within 10 s; see $dir/registry.log"
+    die "the registry did not answer within ${REGISTRY_START_TIMEOUT:-60} s; see $dir/registry.log"
   fi
   rm -f "$dir/registry.pid"
   if [ "$port" -ne 0 ] || ! grep -q 'address already in use' "$dir/registry.log"; then
