@@ -129,8 +129,9 @@ wait_ready() {  # url, seconds
 
 # local mode: replace the environment's container with one running its pinned image.
 local_rollout() {  # env
-  local env=$1 image port name=comments-$1 extra=()
+  local env=$1 image digest port name=comments-$1 extra=()
   image=$(image_of "$env")
+  digest=$("${ctlx[@]}" pin "$env" --field digest)
   port=$(free_port)
   "${engine_cmd[@]}" pull --tls-verify=false "$image" >/dev/null
   if "${engine_cmd[@]}" container exists "$name" 2>/dev/null; then
@@ -142,7 +143,7 @@ local_rollout() {  # env
   fi
   "${engine_cmd[@]}" run -d --name "$name" --read-only --user 65532:65532 --cap-drop ALL \
     --security-opt no-new-privileges -v "$name-data:/var/lib/comments" \
-    -e PORT="$port" -e SHUTDOWN_DELAY=1s "${extra[@]}" "$image" >/dev/null
+    -e PORT="$port" -e SHUTDOWN_DELAY=1s -e IMAGE_DIGEST="$digest" "${extra[@]}" "$image" >/dev/null
   echo "http://127.0.0.1:$port" > "$state/$env.url"
   echo "$env: $image on http://127.0.0.1:$port"
   if ! wait_ready "http://127.0.0.1:$port" 30; then

@@ -48,7 +48,7 @@ int serve(const config::Config& c) {
 
   api::Readiness readiness;
   api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size);
-  api::OpsHandlers ops(storage, readiness, metrics);
+  api::OpsHandlers ops(storage, readiness, metrics, c.image_digest);
   api::Router router(comments, ops);
   http::Server server({.address = c.listen,
                        .port = c.port,

@@ -12,6 +12,9 @@ int run_smoke_command(const SmokeCommandOptions& options, std::ostream& out) {
   smoke_options.timeout = std::chrono::seconds(options.timeout_seconds);
   smoke_options.tls.ca_file = options.ca_file;
   smoke_options.tls.verify = !options.insecure;
+  smoke_options.expect_revision = options.revision;
+  smoke_options.expect_digest = options.digest;
+  smoke_options.require_digest = !options.digest.empty();
   const bool ok = smoke::run_smoke(options.url, smoke_options, out);
   out << (ok ? "smoke check passed: " : "smoke check FAILED: ") << options.url << '\n';
   return ok ? exit_ok : exit_invalid;
@@ -31,6 +34,10 @@ void add_smoke(CLI::App& app, int& exit_code) {
       ->option_text("FILE")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--insecure", options->insecure, "Skip TLS verification (https)");
+  cmd->add_option("--revision", options->revision,
+                  "First check that GET /version reports this revision");
+  cmd->add_option("--digest", options->digest,
+                  "First check that GET /version reports this image digest");
   cmd->callback([&exit_code, options] { exit_code = run_smoke_command(*options, std::cout); });
 }
 

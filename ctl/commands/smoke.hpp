@@ -15,6 +15,8 @@ struct SmokeCommandOptions {
   int timeout_seconds = 5;
   std::string ca_file;
   bool insecure = false;
+  std::string revision;  // GET /version must report these first
+  std::string digest;
 };
 
 int run_smoke_command(const SmokeCommandOptions& options, std::ostream& out);

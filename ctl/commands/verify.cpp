@@ -37,6 +37,13 @@ int run_verify(const GlobalOptions& global, const VerifyOptions& options, std::o
   smoke_options.timeout = std::chrono::seconds(options.smoke_timeout_seconds);
   smoke_options.tls.ca_file = options.registry.ca_file;
   smoke_options.tls.verify = !options.registry.insecure;
+  // The URL must run the pinned build: its revision, and its digest when the manifests pass it in
+  // (always when the pin names one, since rendering then passes IMAGE_DIGEST).
+  if (pin->source_revision) {
+    smoke_options.expect_revision = pin->source_revision->value;
+  }
+  smoke_options.expect_digest = image.digest;
+  smoke_options.require_digest = pin->digest.has_value();
   if (!smoke::run_smoke(options.url, smoke_options, out)) {
     err << me << options.environment << " failed the smoke check; " << image.digest
         << " is not verified\n";

@@ -41,13 +41,20 @@ Node container(const Context& c, const std::string& config_name) {
        {"ports", ports},
        {"envFrom",
         Node::sequence({Node::map({{"configMapRef", Node::map({{"name", config_name}})}})})}});
+  Node variables = Node::sequence();
+  if (c.pin.digest) {
+    // Reported on /version, where `commentsctl verify` checks that the pinned image runs.
+    variables.push(Node::map({{"name", "IMAGE_DIGEST"}, {"value", c.pin.digest->value}}));
+  }
   if (env.storage.backend.value == spec::Backend::Postgresql) {
     // The connection URL holds a password: it stays in the Secret.
     Node secret_ref = Node::map({{"name", env.storage.postgresql_secret_name.value},
                                  {"key", env.storage.postgresql_secret_key.value}});
-    out.set("env", Node::sequence(
-                       {Node::map({{"name", "STORAGE_URL"},
-                                   {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}})}));
+    variables.push(Node::map({{"name", "STORAGE_URL"},
+                                   {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}}));
+  }
+  if (!variables.items().empty()) {
+    out.set("env", variables);
   }
   // Startup allows a minute for the first start (migrations); then liveness takes over.
   out.set("startupProbe", http_probe("/healthz", 2, 1, 30));

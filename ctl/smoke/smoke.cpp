@@ -110,6 +110,33 @@ bool run_smoke(const std::string& base_url, const SmokeOptions& options, std::os
     return response;
   };
 
+  if (!options.expect_revision.empty() || !options.expect_digest.empty()) {
+    auto version = expect_200(bhttp::verb::get, "/version", "", "GET /version");
+    if (!version) {
+      return false;
+    }
+    boost::system::error_code ec;
+    const auto doc = json::parse(version->body(), ec);
+    const auto* obj = ec ? nullptr : doc.if_object();
+    auto field = [&](const char* key) -> std::string {
+      const auto* v = obj != nullptr ? obj->if_contains(key) : nullptr;
+      return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+    };
+    const std::string revision = field("revision");
+    const std::string digest = field("digest");
+    if (!options.expect_revision.empty() && revision != options.expect_revision) {
+      step.fail("GET /version: revision \"" + revision + "\", want \"" + options.expect_revision +
+                "\": " + base_url + " does not run that build");
+      return false;
+    }
+    if (!options.expect_digest.empty() && (!digest.empty() || options.require_digest) &&
+        digest != options.expect_digest) {
+      step.fail("GET /version: digest " + (digest.empty() ? "not reported" : digest) + ", want " +
+                options.expect_digest + ": " + base_url + " does not run that image");
+      return false;
+    }
+    step.pass("GET /version: revision " + revision + (digest.empty() ? "" : ", digest " + digest));
+  }
   for (const char* probe : {"/healthz", "/readyz"}) {
     expect_200(bhttp::verb::get, probe, "", std::string("GET ") + probe);
   }

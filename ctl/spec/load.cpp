@@ -387,6 +387,7 @@ const std::vector<ManagedSetting>& managed_settings() {
       {"LOG_FORMAT", "logFormat"},
       {"SHUTDOWN_DELAY", "shutdownDelay"},
       {"DRAIN_TIMEOUT", "drainTimeout"},
+      {"IMAGE_DIGEST", "the release pin's digest"},
   };
   return settings;
 }

@@ -4,6 +4,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <utility>
 
 #include "comments/version.hpp"
 #include "service/api/responses.hpp"
@@ -12,8 +13,12 @@ namespace comments::api {
 
 namespace http = boost::beast::http;
 
-OpsHandlers::OpsHandlers(store::Storage& storage, Readiness& readiness, metrics::Metrics& metrics)
-    : storage_(storage), readiness_(readiness), metrics_(metrics) {}
+OpsHandlers::OpsHandlers(store::Storage& storage, Readiness& readiness, metrics::Metrics& metrics,
+                         std::string image_digest)
+    : storage_(storage),
+      readiness_(readiness),
+      metrics_(metrics),
+      image_digest_(std::move(image_digest)) {}
 
 Response OpsHandlers::healthz() const {
   return json_response(http::status::ok, R"({"status":"OK"})");
@@ -40,6 +45,9 @@ Response OpsHandlers::version() const {
   boost::json::object o;
   o["version"] = build::version;
   o["revision"] = build::revision;
+  if (!image_digest_.empty()) {
+    o["digest"] = image_digest_;  // what `commentsctl verify` compares with the pin
+  }
   return json_response(http::status::ok, boost::json::serialize(o));
 }
 

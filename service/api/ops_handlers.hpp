@@ -1,6 +1,8 @@
 // Operator endpoints: liveness, readiness, version and Prometheus metrics.
 #pragma once
 
+#include <string>
+
 #include "service/api/types.hpp"
 #include "service/metrics/metrics.hpp"
 #include "service/store/storage.hpp"
@@ -9,7 +11,9 @@ namespace comments::api {
 
 class OpsHandlers {
  public:
-  OpsHandlers(store::Storage& storage, Readiness& readiness, metrics::Metrics& metrics);
+  // `image_digest`: the image's digest as the manifests passed it in ("" when unknown).
+  OpsHandlers(store::Storage& storage, Readiness& readiness, metrics::Metrics& metrics,
+              std::string image_digest = {});
 
   Response healthz() const;
   Response readyz() const;
@@ -20,6 +24,7 @@ class OpsHandlers {
   store::Storage& storage_;
   Readiness& readiness_;
   metrics::Metrics& metrics_;
+  std::string image_digest_;
 };
 
 }  // namespace comments::api

@@ -33,6 +33,10 @@ CLI::Validator validator(std::string name, bool (*accepts)(const std::string&)) 
 
 bool is_duration(const std::string& s) { return parse_duration(s).has_value(); }
 bool is_size(const std::string& s) { return parse_size(s).has_value(); }
+bool is_digest(const std::string& s) {
+  return s.empty() || (s.size() == 71 && s.starts_with("sha256:") &&
+                       s.find_first_not_of("0123456789abcdef", 7) == std::string::npos);
+}
 
 }  // namespace
 
@@ -199,6 +203,11 @@ ParseOutcome parse(int argc, const char* const* argv) {
       ->envname("DRAIN_TIMEOUT")
       ->check(duration)
       ->capture_default_str();
+
+  app.add_option("--image-digest", c.image_digest,
+                 "Digest of the image this runs from (sha256:...), reported on /version")
+      ->envname("IMAGE_DIGEST")
+      ->check(validator("DIGEST", is_digest));
 
   auto* hc = app.add_subcommand("healthcheck", "Probe a running service; exit 0 when healthy");
   hc->add_option("url", cmd.healthcheck.url, "URL to probe (default http://127.0.0.1:$PORT/healthz)");

@@ -37,6 +37,7 @@ struct Config {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds shutdown_delay{std::chrono::seconds(5)};
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
+  std::string image_digest;  // the image's digest when the manifests pass it in; /version reports it
 };
 
 struct HealthcheckCommand {

@@ -87,7 +87,10 @@ setup() {
 @test "prod: PostgreSQL URL from the Secret, digest, HPA, rolling update, spread, PDB, monitoring" {
   render "$out" -f "$CHART/ci/prod-values.yaml"
   local c='o["spec"]["template"]["spec"]["containers"][0]'
+  # The digest first, reported on /version (what commentsctl verify checks), then the URL.
   [ "$(query "$out" Deployment comments "${c}[\"env\"][0]")" = \
+    '{"name": "IMAGE_DIGEST", "value": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}' ]
+  [ "$(query "$out" Deployment comments "${c}[\"env\"][1]")" = \
     '{"name": "STORAGE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": "comments-postgres"}}}' ]
   [ "$(query "$out" ConfigMap comments '"STORAGE_URL" in o["data"]')" = false ]
   [ "$(query "$out" Deployment comments "${c}[\"image\"]")" = \

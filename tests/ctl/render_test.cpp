@@ -51,7 +51,11 @@ TEST_CASE("PostgreSQL under an autoscaler: URL from the Secret, no fixed replica
   CHECK(config_value(docs, "STORAGE_URL") == "<absent>");
   const auto deployment = find_kind(docs, "Deployment");
   CHECK_FALSE(deployment["spec"]["replicas"]);
-  const auto env = pod_of(docs)["containers"][0]["env"][0];
+  // The pin's digest first, for /version (what `commentsctl verify` checks), then the URL.
+  const auto digest = pod_of(docs)["containers"][0]["env"][0];
+  CHECK(digest["name"].as<std::string>() == "IMAGE_DIGEST");
+  CHECK(digest["value"].as<std::string>().starts_with("sha256:"));
+  const auto env = pod_of(docs)["containers"][0]["env"][1];
   CHECK(env["name"].as<std::string>() == "STORAGE_URL");
   CHECK(env["valueFrom"]["secretKeyRef"]["name"].as<std::string>() == "comments-postgresql");
   CHECK(env["valueFrom"]["secretKeyRef"]["key"].as<std::string>() == "url");

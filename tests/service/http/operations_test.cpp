@@ -47,7 +47,19 @@ TEST_CASE("liveness, readiness and version answer JSON") {
   CHECK(version.status == 200);
   CHECK(version.json().at("version").as_string().size() > 0);
   CHECK(version.json().at("revision").as_string().size() > 0);
+  CHECK_FALSE(version.json().as_object().contains("digest"));  // no IMAGE_DIGEST given
   CHECK(c.request("HEAD", "/healthz").status == 200);
+}
+
+TEST_CASE("/version reports the image digest the manifests pass in, and refuses a malformed one") {
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  ServiceProcess s({"--storage", "memory:"}, {{"IMAGE_DIGEST", digest}});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  CHECK(text(c.get("/version").json().at("digest")) == digest);
+  auto bad = run_service_command({"--storage", "memory:"}, {{"IMAGE_DIGEST", "sha256:xyz"}});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("IMAGE_DIGEST") || Catch::Contains("--image-digest"));
 }
 
 TEST_CASE("metrics are labelled by route template and pass promtool check metrics") {
