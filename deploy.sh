@@ -9,24 +9,37 @@
 #                     build       image build tagged with the revision (never "latest")
 #                     push-dev    push to the dev repository, pin dev to the pushed digest
 #                     deploy-dev  roll dev out and wait until it is ready
-#                     verify-dev  smoke test dev, record in dev's pin that its digest passed
-#                     promote     commentsctl promote dev prod: copy by digest, no rebuild
-#                     deploy-prod roll prod out, wait, smoke test; on failure roll back to the
-#                                 previous prod pin and exit non-zero
+#                     verify-dev  commentsctl verify dev through a port-forward (cluster) that
+#                                 reaches dev's pod: the URL must run dev's pinned revision and
+#                                 digest; records in dev's pin that the digest passed
+#                     promote     commentsctl promote dev prod: copy by digest, no rebuild; in
+#                                 cluster mode with --apply (rollout, automatic rollback)
+#                     deploy-prod prod runs its pin and passes the smoke check; on failure
+#                                 commentsctl rollback prod (--apply) and exit non-zero
 #   --mode MODE     cluster: kubectl against the current context; local: run the image with
 #                   podman/docker instead of Kubernetes (no cluster needed); auto (default):
 #                   cluster when `kubectl cluster-info` answers, else local
-#   --revision REV  image tag and revision label (default: git revision, "-dirty" when modified)
-#   --registry H:P  local mode: use this registry (default: start one on loopback in the state dir)
-#   --state DIR     local mode: registry, spec copy, release pins, logs (default: .tools/pipeline)
+#   --revision REV  image tag and revision label (default: git revision, "-dirty-<hash>" when
+#                   the image's inputs are modified)
+#   --registry H:P  use this registry instead of the spec's: the spec (its registry host replaced)
+#                   and the release pins are copies in the state dir, k8s/releases/ is untouched
+#                   (local mode default: start a registry on loopback in the state dir)
+#   --state DIR     registry, spec copy, release pins, rendered manifests, logs
+#                   (default: .tools/pipeline)
 #   --git           promote also fast-forwards main to the image's revision (commentsctl --git)
 #   --list-stages   print the stage names and exit
+# Names, namespaces and ports come from the spec (`commentsctl get`). TLS is verified for every
+# registry that is not on loopback.
 # Environment: COMMENTSCTL (commentsctl binary; default: build it), ENGINE (podman or docker),
-#   ROLLOUT_TIMEOUT (default 120s), DEPLOY_FAULT=prod-start (fault injection for pipeline tests:
-#   the new prod release cannot start, which must end in an automatic rollback).
+#   ROLLOUT_TIMEOUT (default 120s), DEPLOY_FAULT=prod-start (fault injection for pipeline tests,
+#   local mode: the new prod release cannot start, which must end in an automatic rollback).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")" && pwd)
+# shellcheck disable=SC2034 # read by scripts/lib/cluster.bash
+lib_name=deploy.sh
+# shellcheck source=scripts/lib/cluster.bash
+source "$root/scripts/lib/cluster.bash"
 all_stages=(test build push-dev deploy-dev verify-dev promote deploy-prod)
 stages=("${all_stages[@]}")
 mode=auto
@@ -36,8 +49,8 @@ state=$root/.tools/pipeline
 git_flag=()
 rollout_timeout=${ROLLOUT_TIMEOUT:-120s}
 
-usage() { sed -n '2,29s/^# \{0,1\}//p' "$0"; }
-die() { printf 'deploy.sh: %s\n' "$*" >&2; exit 1; }
+usage() { sed -n '2,35s/^# \{0,1\}//p' "$0"; }
+die() { lib_die "$@"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,15 +65,17 @@ while [ $# -gt 0 ]; do
     *) usage >&2; exit 2 ;;
   esac
 done
+known_stage() {
+  local k
+  for k in "${all_stages[@]}"; do [ "$k" = "$1" ] && return 0; done
+  return 1
+}
 for s in "${stages[@]}"; do
-  printf '%s\n' "${all_stages[@]}" | grep -qx -- "$s" || die "unknown stage '$s' (see --help)"
+  known_stage "$s" || die "unknown stage '$s' (see --help)"
 done
 case "$mode" in auto|cluster|local) ;; *) die "--mode must be auto, cluster or local" ;; esac
 
-if [ -z "$revision" ]; then
-  revision=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-  [ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] || revision="$revision-dirty"
-fi
+[ -n "$revision" ] || revision=$(image_revision)
 [[ "$revision" =~ ^[A-Za-z0-9_.-]+$ ]] || die "revision '$revision' is not a valid image tag"
 [ "$revision" != latest ] || die "the tag 'latest' is never used: tags are immutable revisions"
 
@@ -73,15 +88,6 @@ if [ "$mode" = auto ]; then
 fi
 
 # --- tools -----------------------------------------------------------------------------------
-ctl_bin() {
-  if [ -n "${COMMENTSCTL:-}" ]; then echo "$COMMENTSCTL"; return; fi
-  if [ ! -x "$root/build/release/bin/commentsctl" ]; then
-    bash "$root/scripts/deps.sh" build >&2
-    cmake --preset release -S "$root" >/dev/null
-    cmake --build "$root/build/release" --target commentsctl >&2
-  fi
-  echo "$root/build/release/bin/commentsctl"
-}
 engine=${ENGINE:-$(bash "$root/scripts/image.sh" --print-engine)}
 engine_cmd=("$engine")
 if [ "$engine" = podman ]; then
@@ -89,34 +95,38 @@ if [ "$engine" = podman ]; then
   while IFS= read -r assignment; do export "${assignment?}"; done < <(bash "$root/scripts/image.sh" --print-env)
 fi
 
-# Local mode works on copies: the spec with the registry host pointed at the loopback registry,
-# and release pins of its own, so a laptop run never rewrites the committed ones.
+# With another registry (local mode always has one) the pipeline works on copies: the spec with
+# the registry host replaced, and release pins of its own, so such a run never rewrites the
+# committed ones. Without, it is CI's run against the spec's registry and k8s/releases/.
 spec=$root/k8s/comments.yaml
 releases=$root/k8s/releases
-if [ "$mode" = local ]; then
+mkdir -p "$state"
+if [ "$mode" = local ] && [ -z "$registry" ]; then
+  registry=$(bash "$root/scripts/registry.sh" start --dir "$state/registry")
+fi
+if [ -n "$registry" ]; then
   mkdir -p "$state/releases"
-  if [ -z "$registry" ]; then
-    registry=$(bash "$root/scripts/registry.sh" start --dir "$state/registry")
-  fi
   spec=$state/comments.yaml
   sed "s#registry\.example\.com#$registry#g" "$root/k8s/comments.yaml" > "$spec"
   releases=$state/releases
 fi
-ctl=$(ctl_bin)
+ctl=$(commentsctl_bin)
 ctlx=("$ctl" --spec "$spec" --releases "$releases")
+trap forward_stop EXIT
 
 echo "deploy.sh: mode $mode, revision $revision, stages ${stages[*]}"
-[ "$mode" = local ] && echo "deploy.sh: no cluster: environments run as $engine containers, registry $registry, state $state"
+if [ "$mode" = local ]; then
+  echo "deploy.sh: no cluster: environments run as $engine containers, registry $registry, state $state"
+elif [ -n "$registry" ]; then
+  echo "deploy.sh: registry $registry in place of the spec's; spec and pins in $state"
+fi
 
 # --- helpers ---------------------------------------------------------------------------------
 image_of() {  # env → the image its pin names (by digest once pinned)
   "${ctlx[@]}" pin "$1" --field image
 }
-namespace_of() {
-  "${ctlx[@]}" render "$1" | awk '/^kind: Namespace/ {ns=1} ns && /^  name:/ {print $2; exit}'
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+get() {  # env field → what the spec says (commentsctl get)
+  "${ctlx[@]}" get "$1" "$2"
 }
 wait_ready() {  # url, seconds
   local i
@@ -129,11 +139,12 @@ wait_ready() {  # url, seconds
 
 # local mode: replace the environment's container with one running its pinned image.
 local_rollout() {  # env
-  local env=$1 image digest port name=comments-$1 extra=()
+  local env=$1 image digest port name extra=()
+  name=$(get "$env" deployment)-$env
   image=$(image_of "$env")
   digest=$("${ctlx[@]}" pin "$env" --field digest)
   port=$(free_port)
-  "${engine_cmd[@]}" pull --tls-verify=false "$image" >/dev/null
+  "${engine_cmd[@]}" pull --tls-verify="$(get "$env" tls-verify)" "$image" >/dev/null
   if "${engine_cmd[@]}" container exists "$name" 2>/dev/null; then
     "${engine_cmd[@]}" stop -t 15 "$name" >/dev/null || true
     "${engine_cmd[@]}" rm -f "$name" >/dev/null || true
@@ -153,28 +164,34 @@ local_rollout() {  # env
   fi
 }
 
+# cluster mode: ENV's pin rendered, applied, and its Deployment rolled out.
 cluster_rollout() {  # env
-  local ns
-  ns=$(namespace_of "$1")
-  "${ctlx[@]}" render "$1" | kubectl apply -f -
-  kubectl -n "$ns" rollout status deployment/comments --timeout "$rollout_timeout"
+  "${ctlx[@]}" render "$1" >"$state/$1.yaml"
+  kubectl apply -f "$state/$1.yaml"
+  kubectl -n "$(get "$1" namespace)" rollout status "deployment/$(get "$1" deployment)" \
+    --timeout "$rollout_timeout"
 }
 
-smoke() {  # env
+# The URL of ENV's service: in cluster mode a port-forward to its Service, kept until the
+# script exits (or the next forward); its pod is confirmed by the smoke check's first step.
+env_url() {  # env
   if [ "$mode" = local ]; then
-    "$ctl" smoke "$(cat "$state/$1.url")"
-  else
-    local ns port forward rc=0
-    ns=$(namespace_of "$1")
-    port=$(free_port)
-    kubectl -n "$ns" port-forward svc/comments "$port:8000" >/dev/null 2>&1 &
-    forward=$!
-    for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.2; done
-    echo "http://127.0.0.1:$port" > "$state/$1.url"
-    "$ctl" smoke "http://127.0.0.1:$port" || rc=$?
-    kill "$forward" 2>/dev/null || true
-    return "$rc"
+    cat "$state/$1.url"
+    return
   fi
+  forward_stop
+  forward_start "$state/$1.port-forward.log" -n "$(get "$1" namespace)" port-forward \
+    "svc/$(get "$1" service)" "0:$(get "$1" port)"
+  echo "$FORWARD_URL" >"$state/$1.url"
+}
+
+# The smoke check of ENV, after checking that its URL runs ENV's pinned revision and digest.
+smoke() {  # env
+  local revision digest
+  revision=$("${ctlx[@]}" pin "$1" --field revision)
+  digest=$("${ctlx[@]}" pin "$1" --field digest)
+  env_url "$1"
+  "$ctl" smoke "$(cat "$state/$1.url")" ${revision:+--revision "$revision"} ${digest:+--digest "$digest"}
 }
 
 rollout() {
@@ -195,31 +212,49 @@ stage_push_dev() {
   local repo digest_file
   repo=$("${ctlx[@]}" pin dev --field repository)
   digest_file=$state/push-dev.digest
-  mkdir -p "$state"
-  "${engine_cmd[@]}" push --tls-verify=false --digestfile "$digest_file" \
+  "${engine_cmd[@]}" push --tls-verify="$(get dev tls-verify)" --digestfile "$digest_file" \
     "localhost/comments:$revision" "docker://$repo:$revision"
   "${ctlx[@]}" pin dev --tag "$revision" --digest "$(cat "$digest_file")" --revision "$revision" \
     --from deploy.sh
 }
 stage_deploy_dev() { rollout dev; }
 stage_verify_dev() {
-  if [ "$mode" = cluster ]; then smoke dev; fi
-  "${ctlx[@]}" verify dev --url "$(cat "$state/dev.url")"
+  env_url dev
+  # verify checks first that the URL runs dev's pinned revision and digest.
+  "${ctlx[@]}" verify dev --url "$(cat "$state/dev.url")" --smoke-timeout 10
 }
-stage_promote() { "${ctlx[@]}" promote dev prod --yes "${git_flag[@]}"; }
+stage_promote() {
+  if [ "$mode" = cluster ]; then
+    # commentsctl applies prod, waits for the rollout and rolls back by itself when it fails.
+    "${ctlx[@]}" promote dev prod --yes "${git_flag[@]}" --apply --rollout-timeout "$rollout_timeout"
+    promoted=1
+  else
+    "${ctlx[@]}" promote dev prod --yes "${git_flag[@]}"
+  fi
+}
 stage_deploy_prod() {
   fault_armed=1
-  if rollout prod && smoke prod; then
-    return 0
+  if [ "$mode" = cluster ]; then
+    # After promote --apply prod already runs its pin; run alone, this stage applies it.
+    if { [ -n "${promoted:-}" ] || rollout prod; } && smoke prod; then
+      return 0
+    fi
+    echo "deploy.sh: prod release failed: rolling back to the previous prod pin" >&2
+    "${ctlx[@]}" rollback prod --apply --rollout-timeout "$rollout_timeout" ||
+      { echo "deploy.sh: the rollback failed" >&2; return 1; }
+  else
+    if rollout prod && smoke prod; then
+      return 0
+    fi
+    fault_armed=""
+    echo "deploy.sh: prod release failed: rolling back to the previous prod pin" >&2
+    "${ctlx[@]}" rollback prod || { echo "deploy.sh: nothing to roll back to" >&2; return 1; }
+    rollout prod || return 1
   fi
-  fault_armed=""
-  echo "deploy.sh: prod release failed: rolling back to the previous prod pin" >&2
-  "${ctlx[@]}" rollback prod || { echo "deploy.sh: nothing to roll back to" >&2; return 1; }
-  rollout prod && smoke prod && echo "deploy.sh: prod rolled back to $(image_of prod)" >&2
+  smoke prod && echo "deploy.sh: prod rolled back to $(image_of prod)" >&2
   return 1
 }
 
-mkdir -p "$state"
 total_start=$(date +%s%N)
 n=0
 for s in "${stages[@]}"; do

@@ -1,35 +1,41 @@
 #!/usr/bin/env bash
-# Provisions a laptop Kubernetes cluster (minikube) running the comments service's dev
-# environment, rendered by commentsctl from k8s/comments.yaml. Idempotent: run it again to
-# rebuild the image and roll it out; nothing is started twice.
+# Provisions a laptop Kubernetes cluster (minikube) running the comments service's `local`
+# environment of k8s/comments.yaml: the image minikube builds from this checkout, rendered by
+# commentsctl. Idempotent: run it again to rebuild the image (same sources, same tag) and roll it
+# out; nothing is started twice. The laptop's release pin lives in .tools/provision/<profile>/,
+# never in k8s/releases/, and its own namespace keeps deploy.sh and promote away from it.
 #
 # Usage: ./provision-k8s.sh [--with-monitoring] [--delete] [--profile NAME] [--cpus N]
 #                           [--memory MB] [--driver NAME] [--help]
 #   --with-monitoring  also install Prometheus + Grafana (kube-prometheus-stack via helm) with the
 #                      service's ServiceMonitor, alert rules and dashboard
-#   --delete           delete the minikube profile and everything in it
-#   --profile NAME     minikube profile (default: comments; env MINIKUBE_PROFILE)
+#   --delete           delete the minikube profile and everything in it, and the laptop's pin
+#   --profile NAME     minikube profile and kubectl context (default: comments; env MINIKUBE_PROFILE)
 #   --cpus N           CPUs for a new cluster (default: 2; env MINIKUBE_CPUS)
 #   --memory MB        memory for a new cluster (default: 4096; env MINIKUBE_MEMORY)
 #   --driver NAME      minikube driver for a new cluster (default: docker or podman, whichever runs)
-# Environment: COMMENTSCTL (path to commentsctl; default: build it), LOCAL_PORT (port-forward
-# port for the smoke test, default 18000), ROLLOUT_TIMEOUT (default 180s).
+# Environment: COMMENTSCTL (path to commentsctl; default: build it), LOCAL_PORT (local port of the
+# port-forward, for the smoke step and the printed instructions; default 8000), ROLLOUT_TIMEOUT
+# (default 180s).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")" && pwd)
+# shellcheck disable=SC2034 # read by scripts/lib/cluster.bash
+lib_name=provision-k8s.sh
+# shellcheck source=scripts/lib/cluster.bash
+source "$root/scripts/lib/cluster.bash"
 profile=${MINIKUBE_PROFILE:-comments}
 cpus=${MINIKUBE_CPUS:-2}
 memory=${MINIKUBE_MEMORY:-4096}
 driver=${MINIKUBE_DRIVER:-}
 monitoring=false
 delete=false
-local_port=${LOCAL_PORT:-18000}
+local_port=${LOCAL_PORT:-8000}
 rollout_timeout=${ROLLOUT_TIMEOUT:-180s}
-env_name=dev
+env_name=local
 
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; }
 step() { printf '\n==> %s\n' "$*"; }
-die() { printf 'provision-k8s.sh: %s\n' "$*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,17 +49,15 @@ while [ $# -gt 0 ]; do
     *) usage >&2; exit 2 ;;
   esac
 done
+state=$root/.tools/provision/$profile
 
 # --- preflight: every tool, its version, and what to install when it is missing -------------
-need() {  # command, how to install
-  if ! command -v "$1" >/dev/null 2>&1; then
-    die "$1 not found: $2"
-  fi
-}
 preflight() {
   step "Preflight"
   need minikube "install minikube: https://minikube.sigs.k8s.io/docs/start/"
   need kubectl "install kubectl: https://kubernetes.io/docs/tasks/tools/ (or use 'minikube kubectl --')"
+  need curl "install curl (Debian: apt-get install curl)"
+  need python3 "install python3 (Debian: apt-get install python3)"
   if [ "$monitoring" = true ]; then
     need helm "install helm 3 or 4: https://helm.sh/docs/intro/install/ (needed by --with-monitoring)"
   fi
@@ -64,38 +68,34 @@ preflight() {
       break
     fi
   done
-  [ -n "$engine" ] || die "no working container engine: install Docker (https://docs.docker.com/engine/install/) or podman, and start it"
+  [ -n "$engine" ] || lib_die "no working container engine: install Docker (https://docs.docker.com/engine/install/) or podman, and start it"
   [ -n "$driver" ] || driver=$engine
-  echo "minikube: $(minikube version --short 2>/dev/null || minikube version | head -n1)"
-  echo "kubectl:  $(kubectl version --client 2>/dev/null | head -n1)"
-  [ "$monitoring" = true ] && echo "helm:     $(helm version --short 2>/dev/null)"
-  echo "engine:   $engine ($("$engine" --version 2>/dev/null | head -n1))"
-  return 0
-}
-
-commentsctl_bin() {
-  if [ -n "${COMMENTSCTL:-}" ]; then
-    echo "$COMMENTSCTL"
-    return
-  fi
-  if [ ! -x "$root/build/release/bin/commentsctl" ]; then
-    bash "$root/scripts/deps.sh" build >&2
-    cmake --preset release -S "$root" >/dev/null
-    cmake --build "$root/build/release" --target commentsctl >&2
-  fi
-  echo "$root/build/release/bin/commentsctl"
+  echo "minikube: $(minikube version --short 2>/dev/null || true)"
+  echo "kubectl:  $(first_line "$(kubectl version --client 2>/dev/null || true)")"
+  if [ "$monitoring" = true ]; then echo "helm:     $(helm version --short 2>/dev/null || true)"; fi
+  echo "engine:   $engine ($(first_line "$("$engine" --version 2>/dev/null || true)"))"
 }
 
 if [ "$delete" = true ]; then
   need minikube "install minikube: https://minikube.sigs.k8s.io/docs/start/"
   step "Deleting minikube profile $profile"
   minikube delete -p "$profile"
+  rm -rf "$state"
   exit 0
 fi
 
 preflight
 ctl=$(commentsctl_bin)
+# The spec names everything; the laptop's pin is its own.
+ctlx=("$ctl" --spec "$root/k8s/comments.yaml" --releases "$state/releases")
+namespace=$("${ctlx[@]}" get "$env_name" namespace)
+deployment=$("${ctlx[@]}" get "$env_name" deployment)
+service=$("${ctlx[@]}" get "$env_name" service)
+port=$("${ctlx[@]}" get "$env_name" port)
+repository=$("${ctlx[@]}" get "$env_name" repository)
 kube=(kubectl --context "$profile")
+mkdir -p "$state/releases"
+trap forward_stop EXIT
 
 step "Cluster (minikube profile $profile)"
 if minikube status -p "$profile" >/dev/null 2>&1; then
@@ -109,35 +109,23 @@ for addon in registry metrics-server; do
 done
 
 step "Image"
-revision=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
-if [ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]; then
-  revision="$revision-dirty-$(date +%s)"   # never reuse a tag for different content
-fi
-image=localhost/comments:$revision
-# Built by the cluster's own runtime: no registry round trip, and idempotent per revision.
+revision=$(image_revision)
+image=$repository:$revision
+# Built by the cluster's own runtime: no registry round trip; the same sources give the same tag.
 minikube image build -p "$profile" -t "$image" --build-opt=build-arg=REVISION="$revision" "$root"
 
-step "Render and apply the $env_name environment"
-releases=$(mktemp -d)
-trap 'rm -rf "$releases"' EXIT
-cp "$root"/k8s/releases/*.yaml "$releases"/
-"$ctl" --spec "$root/k8s/comments.yaml" --releases "$releases" pin "$env_name" \
-  --repository localhost/comments --tag "$revision" --from provision-k8s
-namespace=$("$ctl" --spec "$root/k8s/comments.yaml" --releases "$releases" render "$env_name" |
-  awk '/^kind: Namespace/ {ns=1} ns && /^  name:/ {print $2; exit}')
-"$ctl" --spec "$root/k8s/comments.yaml" --releases "$releases" render "$env_name" | "${kube[@]}" apply -f -
-"${kube[@]}" -n "$namespace" rollout status deployment/comments --timeout "$rollout_timeout"
+step "Render and apply the $env_name environment (namespace $namespace)"
+"${ctlx[@]}" pin "$env_name" --tag "$revision" --revision "$revision" --from provision-k8s.sh
+"${ctlx[@]}" render "$env_name" >"$state/$env_name.yaml"
+"${kube[@]}" apply -f "$state/$env_name.yaml"
+"${kube[@]}" -n "$namespace" rollout status "deployment/$deployment" --timeout "$rollout_timeout"
 
 step "Smoke test through a port-forward"
-"${kube[@]}" -n "$namespace" port-forward svc/comments "$local_port:8000" >/dev/null 2>&1 &
-forward=$!
-trap 'kill "$forward" 2>/dev/null || true; rm -rf "$releases"' EXIT
-for _ in $(seq 50); do
-  curl -fs -o /dev/null "http://127.0.0.1:$local_port/healthz" 2>/dev/null && break
-  sleep 0.2
-done
-"$ctl" smoke "http://127.0.0.1:$local_port"
-kill "$forward" 2>/dev/null || true
+forward_start "$state/port-forward.log" --context "$profile" -n "$namespace" port-forward \
+  "svc/$service" "$local_port:$port"
+# The first step checks that the pod answering is the build just deployed.
+"$ctl" smoke "$FORWARD_URL" --revision "$revision"
+forward_stop
 
 if [ "$monitoring" = true ]; then
   step "Monitoring (kube-prometheus-stack)"
@@ -152,34 +140,38 @@ if [ "$monitoring" = true ]; then
   # ServiceMonitor selects the Service that commentsctl rendered.
   helm template comments "$root/charts/comments" -n "$namespace" \
     --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true \
-    --show-only templates/prometheusrule.yaml --show-only templates/grafana-dashboard.yaml |
-    "${kube[@]}" apply -f -
-  "${kube[@]}" apply -f - <<EOT
+    --show-only templates/prometheusrule.yaml --show-only templates/grafana-dashboard.yaml \
+    >"$state/monitoring.yaml"
+  cat >>"$state/monitoring.yaml" <<EOT
+---
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
-  name: comments
+  name: $service
   namespace: $namespace
 spec:
   selector:
     matchLabels:
-      app.kubernetes.io/name: comments
+      app.kubernetes.io/name: $service
   endpoints:
     - port: http
       path: /metrics
       interval: 30s
       relabelings:
         - targetLabel: job
-          replacement: comments
+          replacement: $service
 EOT
+  "${kube[@]}" -n "$namespace" apply -f "$state/monitoring.yaml"
   echo "Grafana:  kubectl --context $profile -n monitoring port-forward svc/monitoring-grafana 3000:80"
   echo "          then http://localhost:3000 (user admin, password: kubectl --context $profile -n monitoring get secret monitoring-grafana -o jsonpath='{.data.admin-password}' | base64 -d)"
 fi
 
 step "Ready"
 cat <<EOT
-kubectl --context $profile -n $namespace port-forward svc/comments 8000:8000
-curl -s -X POST localhost:8000/api/comment/new -H 'Content-Type: application/json' \\
+$namespace runs $image. Reach it through a port-forward (Ctrl-C ends it):
+kubectl --context $profile -n $namespace port-forward svc/$service $local_port:$port
+and in another terminal:
+curl -s -X POST localhost:$local_port/api/comment/new -H 'Content-Type: application/json' \\
      -d '{"email":"alice@example.com","comment":"first post!","content_id":1}'
-curl -s localhost:8000/api/comment/list/1
+curl -s localhost:$local_port/api/comment/list/1
 EOT

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands/get.hpp"
 #include "commands/history.hpp"
 #include "commands/pin.hpp"
 #include "commands/project.hpp"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   add_history(app, global, exit_code);
   add_rollback(app, global, exit_code);
   add_smoke(app, exit_code);
+  add_get(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

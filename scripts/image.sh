@@ -3,7 +3,7 @@
 #   scripts/image.sh [options]      builds; prints the image reference on stdout, the rest on stderr
 #     --tag REF          image reference (default localhost/comments:<git revision>)
 #     --engine ENGINE    podman or docker (default: podman if installed, else a running docker)
-#     --revision REV     revision baked in and used in the default tag (default: git, +"-dirty")
+#     --revision REV     revision baked in and used in the default tag (default: git, +"-dirty-<hash>")
 #     --no-cache         rebuild every layer
 #     --print-ref        print the reference that would be built, build nothing
 #     --print-engine     print the engine that would be used, build nothing
@@ -26,9 +26,11 @@ log() {
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC2034 # read by scripts/lib/cluster.bash
+lib_name=image.sh
+# shellcheck source=scripts/lib/cluster.bash
+source "$root/scripts/lib/cluster.bash"  # image_revision: the revision and tag of a build
 base_image=docker.io/library/debian:bookworm-slim
-# The files the Dockerfile copies: a change in any of them changes the image.
-image_inputs=(Dockerfile .dockerignore scripts/deps.sh CMakeLists.txt CMakePresets.json cmake service ctl)
 
 tag="" engine="" revision="" no_cache=0 action=build
 while [ $# -gt 0 ]; do
@@ -46,19 +48,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-
-# The git revision, with -dirty when the image's inputs differ from HEAD.
-git_revision() {
-  local rev
-  if ! rev=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null); then
-    echo unknown
-    return
-  fi
-  if [ -n "$(git -C "$root" status --porcelain -- "${image_inputs[@]}")" ]; then
-    rev="$rev-dirty"
-  fi
-  echo "$rev"
-}
 
 pick_engine() {
   if [ -n "$engine" ]; then
@@ -136,7 +125,7 @@ prepare_podman() {
   flock -u 9
 }
 
-[ -n "$revision" ] || revision=$(git_revision)
+[ -n "$revision" ] || revision=$(image_revision)
 [ -n "$tag" ] || tag="localhost/comments:$revision"
 
 case "$action" in

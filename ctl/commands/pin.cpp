@@ -51,6 +51,8 @@ int run_pin(const GlobalOptions& global, const PinOptions& options, std::ostream
       out << pin->tag.value << '\n';
     } else if (options.field == "digest") {
       out << (pin->digest ? pin->digest->value : "") << '\n';
+    } else if (options.field == "revision") {
+      out << (pin->source_revision ? pin->source_revision->value : "") << '\n';
     } else {
       out << pin->image() << '\n';
     }
@@ -114,7 +116,7 @@ void add_pin(CLI::App& app, const GlobalOptions& global, int& exit_code) {
       ->required()
       ->option_text("ENV");
   cmd->add_option("--field", options->field, "Show one field only")
-      ->check(CLI::IsMember({"repository", "tag", "digest", "image"}));
+      ->check(CLI::IsMember({"repository", "tag", "digest", "revision", "image"}));
   cmd->add_option("--tag", options->tag, "Write a pin with this immutable tag");
   cmd->add_option("--digest", options->digest, "The pushed image's digest (sha256:…)");
   cmd->add_option("--repository", options->repository,

@@ -44,6 +44,29 @@ contains out "kind: Deployment"
 expect 0 "--spec after the subcommand" -- "$ctl" render test --spec tests/ctl/specs/sqlite-minimal.yaml
 contains out "namespace: comments-test"
 
+# get: one fact of the spec per line, for scripts.
+is() {  # is WHAT WANT: stdout of the last expect is exactly WANT
+  if [ "$(cat "$tmp/out")" != "$2" ]; then
+    echo "FAIL: $1: printed '$(cat "$tmp/out")', want '$2'"
+    failures=$((failures + 1))
+  fi
+}
+expect 0 "get namespace" -- "$ctl" get dev namespace
+is "get dev namespace" comments-dev
+expect 0 "get deployment" -- "$ctl" get local deployment
+is "get local deployment" comments
+expect 0 "get port" -- "$ctl" get prod port
+is "get prod port" 8000
+expect 0 "get repository" -- "$ctl" get local repository
+is "get local repository" localhost/comments
+expect 0 "get tls-verify, remote registry" -- "$ctl" get dev tls-verify
+is "get dev tls-verify" true
+expect 0 "get tls-verify, loopback registry" -- "$ctl" get local tls-verify
+is "get local tls-verify" false
+expect 2 "get an unknown field" -- "$ctl" get dev replicas
+expect 2 "get an unknown environment" -- "$ctl" get staging namespace
+contains err 'no environment "staging"'
+
 printf 'app: {name: comments}\ndefaults: {replics: 1}\nenvironments: {dev: {namespace: dev}}\n' \
   >"$tmp/bad.yaml"
 expect 1 "invalid spec" -- "$ctl" --spec "$tmp/bad.yaml" validate

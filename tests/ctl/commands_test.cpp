@@ -77,7 +77,7 @@ TEST_CASE("an environment that does not exist is a usage error", "[commands]") {
   CHECK(r.code == 2);
   CHECK(r.out.empty());
   CHECK(r.err == "commentsctl render: no environment \"prd\" in " + spec.string() +
-                     " (environments: dev, prod) (did you mean \"prod\"?)\n");
+                     " (environments: dev, local, prod) (did you mean \"prod\"?)\n");
   CHECK(validate(spec, {"staging"}).code == 2);
   CHECK(validate(spec, {"prod"}).code == 0);
 }

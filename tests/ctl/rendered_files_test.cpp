@@ -29,7 +29,7 @@ std::string first_difference(const std::string& committed, const std::string& fr
 }  // namespace
 
 TEST_CASE("the committed rendered manifests are up to date", "[rendered]") {
-  for (const std::string env : {"dev", "prod"}) {
+  for (const std::string env : {"dev", "local", "prod"}) {
     const auto committed = read_file(source_dir / "k8s/rendered" / (env + ".yaml"));
     const auto fresh = render_text(source_dir / "k8s/comments.yaml", env);
     INFO("k8s/rendered/" << env << ".yaml is stale; regenerate it with: commentsctl render " << env

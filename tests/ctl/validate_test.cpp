@@ -236,7 +236,7 @@ TEST_CASE("the committed spec is valid", "[validate]") {
   const auto spec = spec::load_spec((source_dir / "k8s/comments.yaml").string(), diags);
   CHECK(lines(diags).empty());
   REQUIRE(spec);
-  CHECK(spec->environment_names() == std::vector<std::string>{"dev", "prod"});
+  CHECK(spec->environment_names() == std::vector<std::string>{"dev", "local", "prod"});
 }
 
 }  // namespace commentsctl::testing
