@@ -67,6 +67,9 @@ LABEL org.opencontainers.image.title="comments" \
 COPY --from=build /rootfs/ /
 COPY --from=build --chown=65532:65532 /rootfs/var/lib/comments /var/lib/comments
 ENV STORAGE_URL=sqlite:/var/lib/comments/comments.db
+# Debian's OpenSSL looks for CA certificates under /usr/lib/ssl, which this image does not have:
+# point it at the bundle copied above, so commentsctl verifies registries and smoke URLs over TLS.
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 # SQLite falls back to the working directory for temporary files when /tmp is read-only.
 WORKDIR /var/lib/comments
 VOLUME /var/lib/comments

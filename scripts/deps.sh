@@ -18,7 +18,7 @@ build_pkgs=(
 # Everything the test suite starts for real: databases, registries, container engine, linters.
 test_pkgs=(
   curl sqlite3 procps iproute2 postgresql
-  podman runc skopeo debootstrap docker-registry apache2-utils jq
+  podman runc catatonit skopeo debootstrap docker-registry apache2-utils jq
   prometheus shellcheck bats unzip python3-yaml
   nginx-light wrk hey clang libclang-rt-14-dev
 )

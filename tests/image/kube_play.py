@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Helpers of kube_play.bats: what podman kube play needs changed, and what the test reads from
+the manifests.
+
+    kube_play.py podman FILE PORT      the objects podman runs (ConfigMap, PersistentVolumeClaim,
+                                       Deployment), for the host network: container ports removed,
+                                       the service's port (PORT and the probes') moved to PORT
+    kube_play.py probe FILE KIND       "path port period threshold" of the container's KIND probe
+    kube_play.py configmap FILE        the ConfigMap's KEY=VALUE lines
+    kube_play.py claim FILE            the PersistentVolumeClaim's name (podman's volume)
+    kube_play.py name FILE             the Deployment's name
+"""
+import sys
+
+import yaml
+
+RUNS_UNDER_PODMAN = ("ConfigMap", "PersistentVolumeClaim", "Deployment")
+
+
+def load(path):
+    return [d for d in yaml.safe_load_all(open(path, encoding="utf-8")) if d]
+
+
+def one(docs, kind):
+    found = [d for d in docs if d["kind"] == kind]
+    if len(found) != 1:
+        sys.exit(f"expected one {kind}, found {len(found)}")
+    return found[0]
+
+
+def container(docs):
+    return one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def for_podman(docs, port):
+    out = [d for d in docs if d["kind"] in RUNS_UNDER_PODMAN]
+    c = container(out)
+    named = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+    old = named.get("http", 8000)
+    c.pop("ports", None)
+    for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+        get = c.get(kind, {}).get("httpGet")
+        if get:
+            get["port"] = port if get["port"] in ("http", old) else named.get(get["port"], get["port"])
+    for cm in (d for d in out if d["kind"] == "ConfigMap"):
+        if str(cm.get("data", {}).get("PORT")) == str(old):
+            cm["data"]["PORT"] = str(port)
+    return out
+
+
+def main():
+    command, path = sys.argv[1], sys.argv[2]
+    docs = load(path)
+    if command == "podman":
+        yaml.safe_dump_all(for_podman(docs, int(sys.argv[3])), sys.stdout, sort_keys=False)
+    elif command == "probe":
+        p = container(docs)[sys.argv[3]]
+        print(p["httpGet"]["path"], p["httpGet"]["port"], p.get("periodSeconds", 10), p.get("failureThreshold", 3))
+    elif command == "configmap":
+        for key, value in one(docs, "ConfigMap").get("data", {}).items():
+            print(f"{key}={value}")
+    elif command == "claim":
+        print(one(docs, "PersistentVolumeClaim")["metadata"]["name"])
+    elif command == "name":
+        print(one(docs, "Deployment")["metadata"]["name"])
+    else:
+        sys.exit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main()
