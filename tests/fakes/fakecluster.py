@@ -357,16 +357,18 @@ def secret_data(secret):
     return data
 
 
-def start_pod(cluster, namespace, deployment):
-    """Creates the pod of `deployment` as it is now: a container, or a recorded reason why not."""
+def start_pod(cluster, namespace, deployment, generation=None):
+    """Creates the pod of `deployment` as it is now: a container, or a recorded reason why not.
+    Each pod of a Deployment has a new generation, so its name and container are new."""
     template = deployment["spec"]["template"]
     spec = template["spec"]
     name = deployment["metadata"]["name"]
-    old = cluster.pod(namespace, name) or {}
-    generation = old.get("generation", 0) + 1
+    if generation is None:
+        generation = (cluster.pod(namespace, name) or {}).get("generation", 0) + 1
     pod = {"deployment": name, "hash": template_hash(deployment), "generation": generation,
            "name": f"{name}-{template_hash(deployment)}-{generation}", "container": "", "ports": {},
-           "status": "Pending", "reason": "", "restarts": 0, "labels": template["metadata"].get("labels", {})}
+           "status": "Pending", "reason": "", "restarts": 0, "labels": template["metadata"].get("labels", {}),
+           "triedAt": time.time()}
     containers = spec.get("containers", [])
     if len(containers) != 1:
         pod["reason"] = "the fake runs pods of exactly one container"
@@ -481,18 +483,19 @@ def reconcile(cluster, namespace, deployment):
         if pod.get("container") and not container_running(pod):
             restart_crashed(cluster, namespace, pod)
         elif not pod.get("container"):
-            return start_pod(cluster, namespace, deployment)  # kubelet retries pulls and config
+            # The kubelet retries a failed pull or a missing ConfigMap, with a back-off.
+            if time.time() - pod.get("triedAt", 0) < 2:
+                return pod
+            return start_pod(cluster, namespace, deployment, pod.get("generation"))
         return cluster.pod(namespace, name)
     grace = deployment["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+    generation = (pod or {}).get("generation", 0) + 1
     if deployment["spec"].get("strategy", {}).get("type") == "Recreate" or not pod:
         if pod:
             stop_pod(cluster, namespace, name, grace)
-        new = start_pod(cluster, namespace, deployment)
-        if pod:
-            new["generation"] = max(new["generation"], pod.get("generation", 0) + 1)
-        return new
+        return start_pod(cluster, namespace, deployment, generation)
     old_container = pod.get("container")
-    new = start_pod(cluster, namespace, deployment)
+    new = start_pod(cluster, namespace, deployment, generation)
     if old_container and new.get("container"):
         podman("stop", "-t", str(grace), old_container)
         podman("rm", "-f", old_container)

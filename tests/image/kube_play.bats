@@ -30,10 +30,12 @@ setup_file() {
 }
 
 teardown_file() {
+  local f
   for f in "$WORK"/play-*.yaml; do
-    [ -f "$f" ] && podman kube down "$f" >/dev/null 2>&1
+    [ -f "$f" ] || continue
+    podman kube down "$f" >/dev/null 2>&1 || true
+    podman volume rm -f "$(python3 "$BATS_TEST_DIRNAME/kube_play.py" claim "$f")" >/dev/null 2>&1 || true
   done
-  podman volume rm -f "$APP-data" "helm$$-comments-data" "helm$$-comments" >/dev/null 2>&1 || true
   podman rmi "$DEV_IMAGE" >/dev/null 2>&1 || true
 }
 
