@@ -34,6 +34,7 @@
 #   ROLLOUT_TIMEOUT (default 120s), DEPLOY_FAULT=prod-start (fault injection for pipeline tests,
 #   local mode: the new prod release cannot start, which must end in an automatic rollback).
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(…) fails the assignment, and so the stage
 
 root=$(cd "$(dirname "$0")" && pwd)
 # shellcheck disable=SC2034 # read by scripts/lib/cluster.bash
@@ -137,15 +138,47 @@ wait_ready() {  # url, seconds
   return 1
 }
 
+# engine_pull IMAGE TLS-VERIFY: podman verifies TLS as the spec says (commentsctl get ENV
+# tls-verify); docker has no such flag: its daemon allows plain HTTP only to loopback registries
+# unless configured otherwise.
+engine_pull() {
+  if [ "$engine" = podman ]; then
+    "${engine_cmd[@]}" pull --tls-verify="$2" "$1" >/dev/null
+  else
+    "${engine_cmd[@]}" pull "$1" >/dev/null
+  fi
+}
+
+# engine_push LOCAL-IMAGE REPOSITORY:TAG TLS-VERIFY: pushes, prints the pushed manifest's digest.
+engine_push() {
+  local log=$state/push.log line digest=""
+  if [ "$engine" = podman ]; then
+    rm -f "$state/push.digest"
+    "${engine_cmd[@]}" push --tls-verify="$3" --digestfile "$state/push.digest" "$1" "docker://$2" >&2
+    cat "$state/push.digest"
+    return
+  fi
+  "${engine_cmd[@]}" tag "$1" "$2"
+  "${engine_cmd[@]}" push "$2" >"$log"
+  cat "$log" >&2
+  # docker push ends with "TAG: digest: sha256:… size: N".
+  while IFS= read -r line; do
+    case "$line" in *": digest: sha256:"*) digest=${line#*: digest: }; digest=${digest%% *} ;; esac
+  done <"$log"
+  [ -n "$digest" ] || { echo "deploy.sh: docker push printed no digest" >&2; return 1; }
+  echo "$digest"
+}
+
 # local mode: replace the environment's container with one running its pinned image.
+# `|| return 1` throughout: deploy-prod calls it from a condition, where errexit does not apply.
 local_rollout() {  # env
   local env=$1 image digest port name extra=()
-  name=$(get "$env" deployment)-$env
-  image=$(image_of "$env")
-  digest=$("${ctlx[@]}" pin "$env" --field digest)
-  port=$(free_port)
-  "${engine_cmd[@]}" pull --tls-verify="$(get "$env" tls-verify)" "$image" >/dev/null
-  if "${engine_cmd[@]}" container exists "$name" 2>/dev/null; then
+  name=$(get "$env" deployment)-$env || return 1
+  image=$(image_of "$env") || return 1
+  digest=$("${ctlx[@]}" pin "$env" --field digest) || return 1
+  port=$(free_port) || return 1
+  engine_pull "$image" "$(get "$env" tls-verify)" || return 1
+  if "${engine_cmd[@]}" container inspect "$name" >/dev/null 2>&1; then
     "${engine_cmd[@]}" stop -t 15 "$name" >/dev/null || true
     "${engine_cmd[@]}" rm -f "$name" >/dev/null || true
   fi
@@ -154,7 +187,8 @@ local_rollout() {  # env
   fi
   "${engine_cmd[@]}" run -d --name "$name" --read-only --user 65532:65532 --cap-drop ALL \
     --security-opt no-new-privileges -v "$name-data:/var/lib/comments" \
-    -e PORT="$port" -e SHUTDOWN_DELAY=1s -e IMAGE_DIGEST="$digest" "${extra[@]}" "$image" >/dev/null
+    -e PORT="$port" -e SHUTDOWN_DELAY=1s -e IMAGE_DIGEST="$digest" "${extra[@]}" "$image" >/dev/null ||
+    return 1
   echo "http://127.0.0.1:$port" > "$state/$env.url"
   echo "$env: $image on http://127.0.0.1:$port"
   if ! wait_ready "http://127.0.0.1:$port" 30; then
@@ -165,11 +199,12 @@ local_rollout() {  # env
 }
 
 # cluster mode: ENV's pin rendered, applied, and its Deployment rolled out.
+# Chained with &&: deploy-prod calls it from a condition, where errexit does not apply.
 cluster_rollout() {  # env
-  "${ctlx[@]}" render "$1" >"$state/$1.yaml"
-  kubectl apply -f "$state/$1.yaml"
-  kubectl -n "$(get "$1" namespace)" rollout status "deployment/$(get "$1" deployment)" \
-    --timeout "$rollout_timeout"
+  "${ctlx[@]}" render "$1" >"$state/$1.yaml" &&
+    kubectl apply -f "$state/$1.yaml" &&
+    kubectl -n "$(get "$1" namespace)" rollout status "deployment/$(get "$1" deployment)" \
+      --timeout "$rollout_timeout"
 }
 
 # The URL of ENV's service: in cluster mode a port-forward to its Service, kept until the
@@ -181,16 +216,16 @@ env_url() {  # env
   fi
   forward_stop
   forward_start "$state/$1.port-forward.log" -n "$(get "$1" namespace)" port-forward \
-    "svc/$(get "$1" service)" "0:$(get "$1" port)"
+    "svc/$(get "$1" service)" "0:$(get "$1" port)" || return 1
   echo "$FORWARD_URL" >"$state/$1.url"
 }
 
 # The smoke check of ENV, after checking that its URL runs ENV's pinned revision and digest.
 smoke() {  # env
   local revision digest
-  revision=$("${ctlx[@]}" pin "$1" --field revision)
-  digest=$("${ctlx[@]}" pin "$1" --field digest)
-  env_url "$1"
+  revision=$("${ctlx[@]}" pin "$1" --field revision) || return 1
+  digest=$("${ctlx[@]}" pin "$1" --field digest) || return 1
+  env_url "$1" || return 1
   "$ctl" smoke "$(cat "$state/$1.url")" ${revision:+--revision "$revision"} ${digest:+--digest "$digest"}
 }
 
@@ -209,13 +244,10 @@ stage_build() {
   bash "$root/scripts/image.sh" --engine "$engine" --revision "$revision" --tag "localhost/comments:$revision"
 }
 stage_push_dev() {
-  local repo digest_file
+  local repo digest
   repo=$("${ctlx[@]}" pin dev --field repository)
-  digest_file=$state/push-dev.digest
-  "${engine_cmd[@]}" push --tls-verify="$(get dev tls-verify)" --digestfile "$digest_file" \
-    "localhost/comments:$revision" "docker://$repo:$revision"
-  "${ctlx[@]}" pin dev --tag "$revision" --digest "$(cat "$digest_file")" --revision "$revision" \
-    --from deploy.sh
+  digest=$(engine_push "localhost/comments:$revision" "$repo:$revision" "$(get dev tls-verify)")
+  "${ctlx[@]}" pin dev --tag "$revision" --digest "$digest" --revision "$revision" --from deploy.sh
 }
 stage_deploy_dev() { rollout dev; }
 stage_verify_dev() {
@@ -255,17 +287,31 @@ stage_deploy_prod() {
   return 1
 }
 
+seconds_since() {  # start (date +%s%N) → elapsed seconds, one decimal
+  awk -v d=$(( $(date +%s%N) - $1 )) 'BEGIN {printf "%.1f", d / 1e9}'
+}
+# A stage runs outside any condition, so that `set -e` stops it at its first failing command
+# (bash ignores errexit in a function called from `if` or `||`); the EXIT trap then reports it.
+current_stage=""
+on_exit() {
+  local status=$?
+  forward_stop
+  if [ "$status" -ne 0 ] && [ -n "$current_stage" ]; then
+    printf '<== %s FAILED after %s s\n' "$current_stage" "$(seconds_since "$start")" >&2
+  fi
+}
+trap on_exit EXIT
+
 total_start=$(date +%s%N)
 n=0
 for s in "${stages[@]}"; do
   n=$((n + 1))
   printf '\n==> [%d/%d] %s\n' "$n" "${#stages[@]}" "$s"
   start=$(date +%s%N)
-  if ! "stage_${s//-/_}"; then
-    printf '<== %s FAILED after %s s\n' "$s" "$(awk -v d=$(( $(date +%s%N) - start )) 'BEGIN {printf "%.1f", d / 1e9}')" >&2
-    exit 1
-  fi
-  printf '<== %s ok (%s s)\n' "$s" "$(awk -v d=$(( $(date +%s%N) - start )) 'BEGIN {printf "%.1f", d / 1e9}')"
+  current_stage=$s
+  "stage_${s//-/_}"
+  current_stage=""
+  printf '<== %s ok (%s s)\n' "$s" "$(seconds_since "$start")"
 done
 printf '\ndeploy.sh: all %d stages passed in %s s (%s mode)\n' "${#stages[@]}" \
-  "$(awk -v d=$(( $(date +%s%N) - total_start )) 'BEGIN {printf "%.1f", d / 1e9}')" "$mode"
+  "$(seconds_since "$total_start")" "$mode"

@@ -18,6 +18,7 @@
 # port-forward, for the smoke step and the printed instructions; default 8000), ROLLOUT_TIMEOUT
 # (default 180s).
 set -euo pipefail
+shopt -s inherit_errexit  # a failure inside $(…) fails the assignment, and so the script
 
 root=$(cd "$(dirname "$0")" && pwd)
 # shellcheck disable=SC2034 # read by scripts/lib/cluster.bash

@@ -6,8 +6,11 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154,SC2034 # root is the sourcing script's; FORWARD_URL is for it
 
-lib_die() {
+lib_say() {
   printf '%s: %s\n' "${lib_name:-script}" "$*" >&2
+}
+lib_die() {
+  lib_say "$@"
   exit 1
 }
 
@@ -86,7 +89,8 @@ forward_start() {
         "Unable to listen on port "*"tcp4 127.0.0.1:"*)
           port=${line#Unable to listen on port }
           forward_stop
-          lib_die "port-forward: 127.0.0.1:${port%%:*} is taken by another process, which would answer in the cluster's place; free it or choose another local port"
+          lib_say "port-forward: 127.0.0.1:${port%%:*} is taken by another process, which would answer in the cluster's place; free it or choose another local port"
+          return 1
           ;;
       esac
     done <"$log"
@@ -94,11 +98,13 @@ forward_start() {
     if ! kill -0 "$FORWARD_PID" 2>/dev/null; then
       wait "$FORWARD_PID" 2>/dev/null || true
       FORWARD_PID=""
-      lib_die "kubectl port-forward exited: $(cat "$log")"
+      lib_say "kubectl port-forward exited: $(cat "$log")"
+      return 1
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       forward_stop
-      lib_die "kubectl port-forward did not listen within ${FORWARD_TIMEOUT:-30} s: $(cat "$log")"
+      lib_say "kubectl port-forward did not listen within ${FORWARD_TIMEOUT:-30} s: $(cat "$log")"
+      return 1
     fi
     sleep 0.2
   done
