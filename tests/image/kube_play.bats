@@ -24,7 +24,8 @@ setup_file() {
   export APP=kubeplay$$
   export PORT
   PORT=$(free_port)
-  # The rendered dev manifests name dev's repository: the built image under that name.
+  # The rendered dev manifests name dev's repository: the built image under that name. (Tests
+  # run in another process than setup_file: they read the tag from DEV_IMAGE, never from $$.)
   export DEV_IMAGE=registry.example.com/comments/dev:kubeplay-$$
   podman tag "$IMAGE" "$DEV_IMAGE"
 }
@@ -39,9 +40,11 @@ teardown_file() {
   podman rmi "$DEV_IMAGE" >/dev/null 2>&1 || true
 }
 
-# The container of the pod kube play started for MANIFEST's Deployment.
+# The container of the pod kube play started for the Deployment NAME: podman names that pod
+# NAME-pod-0 (4.x; NAME-pod in earlier releases).
 container_of() {
-  podman ps --filter "pod=$1-pod" --format '{{.Names}}' | grep -v -- '-infra$'
+  podman ps --pod --format '{{.Names}} {{.PodName}}' |
+    awk -v pod="$1-pod" '($2 == pod || $2 == pod "-0") && $1 !~ /-infra$/ {print $1}'
 }
 
 # probe MANIFEST KIND: performs the container's KIND probe (startupProbe, readinessProbe,
@@ -109,16 +112,20 @@ seed() {
 @test "commentsctl render dev runs under podman kube play and keeps its data across --replace" {
   mkdir -p "$WORK/spec/releases"
   sed "s/^  name: comments /  name: $APP /" "$ROOT/k8s/comments.yaml" >"$WORK/spec/comments.yaml"
-  "$CTL" --spec "$WORK/spec/comments.yaml" pin dev --tag "kubeplay-$$" --revision "$REVISION" >/dev/null
+  "$CTL" --spec "$WORK/spec/comments.yaml" pin dev --tag "${DEV_IMAGE##*:}" --revision "$REVISION" >/dev/null
   "$CTL" --spec "$WORK/spec/comments.yaml" render dev >"$WORK/rendered-dev.yaml"
   python3 "$BATS_TEST_DIRNAME/kube_play.py" podman "$WORK/rendered-dev.yaml" "$PORT" >"$WORK/play-dev.yaml"
   play "$WORK/play-dev.yaml"
   check_pod "$WORK/play-dev.yaml" "$APP"
   [ "$(curl -fsS "http://127.0.0.1:$PORT/version" | jq -r .revision)" = "$REVISION" ]
   seed
-  podman kube play --network host --replace "$WORK/play-dev.yaml" >/dev/null
+  # A new pod on the same claim, as a rollout would do.
+  first=$(podman inspect --format '{{.Id}}' "$(container_of "$APP")")
+  python3 "$BATS_TEST_DIRNAME/kube_play.py" replacement "$WORK/play-dev.yaml" >"$WORK/replay-dev.yaml"
+  podman kube play --network host --replace "$WORK/replay-dev.yaml" >/dev/null
   probe "$WORK/play-dev.yaml" startupProbe
   probe "$WORK/play-dev.yaml" readinessProbe
+  [ "$(podman inspect --format '{{.Id}}' "$(container_of "$APP")")" != "$first" ]
   [ "$(list 1 | jq length)" -eq 3 ]
   [ "$(post 1 late@example.com "after replace" | jq .id)" -eq 4 ]
   # Negative control, the pod still up: the same probe on a port nothing listens on fails.

@@ -5,6 +5,9 @@ the manifests.
     kube_play.py podman FILE PORT      the objects podman runs (ConfigMap, PersistentVolumeClaim,
                                        Deployment), for the host network: container ports removed,
                                        the service's port (PORT and the probes') moved to PORT
+    kube_play.py replacement FILE      FILE without its PersistentVolumeClaim: what a rollout
+                                       replaces (the pod) while the claim stays bound (podman 4.3's
+                                       `kube play --replace` refuses to create an existing volume)
     kube_play.py probe FILE KIND       "path port period threshold" of the container's KIND probe
     kube_play.py configmap FILE        the ConfigMap's KEY=VALUE lines
     kube_play.py claim FILE            the PersistentVolumeClaim's name (podman's volume)
@@ -53,6 +56,8 @@ def main():
     docs = load(path)
     if command == "podman":
         yaml.safe_dump_all(for_podman(docs, int(sys.argv[3])), sys.stdout, sort_keys=False)
+    elif command == "replacement":
+        yaml.safe_dump_all([d for d in docs if d["kind"] != "PersistentVolumeClaim"], sys.stdout, sort_keys=False)
     elif command == "probe":
         p = container(docs)[sys.argv[3]]
         print(p["httpGet"]["path"], p["httpGet"]["port"], p.get("periodSeconds", 10), p.get("failureThreshold", 3))

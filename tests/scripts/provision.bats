@@ -78,6 +78,7 @@ path_without() {
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"==> Ready"* ]]
+  printed=$output  # what the user reads; later `run`s replace $output
   revision=$("$COMMENTSCTL" --spec "$ROOT/k8s/comments.yaml" --releases "$ROOT/.tools/provision/$MINIKUBE_PROFILE/releases" pin local --field revision)
   [ -n "$revision" ]
   # The smoke step checked the pod's revision before posting anything.
@@ -90,10 +91,10 @@ path_without() {
     jq -r '.spec.template.spec.containers[0].image')" = "localhost/comments:$revision" ]
   git -C "$ROOT" diff --quiet -- k8s/releases
   # Follow the printed instructions: the port-forward, then the two curls.
-  forward=$(grep -m1 '^kubectl --context' <<<"$output")
+  forward=$(grep -m1 '^kubectl --context' <<<"$printed")
   [ "$forward" = "kubectl --context $MINIKUBE_PROFILE -n comments-local port-forward svc/comments $port:8000" ]
-  post=$(sed -n '/^curl -s -X POST/,/-d /p' <<<"$output")
-  list=$(grep '^curl -s localhost' <<<"$output")
+  post=$(sed -n '/^curl -s -X POST/,/-d /p' <<<"$printed")
+  list=$(grep '^curl -s localhost' <<<"$printed")
   $forward >"$BATS_TEST_TMPDIR/forward.log" 2>&1 &
   forward_pid=$!
   for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
