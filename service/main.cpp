@@ -89,8 +89,17 @@ int main(int argc, char** argv) {
     return parsed.exit_code;
   }
   const auto& cmd = *parsed.command;
-  if (cmd.kind == config::Command::Kind::healthcheck) {
-    return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
+  switch (cmd.kind) {
+    case config::Command::Kind::healthcheck:
+      return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
+    case config::Command::Kind::settings:
+      config::print_settings(std::cout);
+      return 0;
+    case config::Command::Kind::check:
+      std::cout << "comments-service: the configuration is valid\n";
+      return 0;
+    case config::Command::Kind::serve:
+      break;
   }
   return serve(cmd.config);
 }

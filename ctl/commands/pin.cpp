@@ -2,22 +2,16 @@
 #include "commands/pin.hpp"
 
 #include <iostream>
-#include <regex>
 
 #include "promote/history.hpp"
+#include "service/config/values.hpp"
 
 namespace commentsctl::commands {
 namespace {
 
-bool valid_digest(const std::string& d) {
-  static const std::regex kDigest("^sha256:[0-9a-f]{64}$");
-  return std::regex_match(d, kDigest);
-}
+bool valid_digest(const std::string& d) { return comments::config::digest().matches(d); }
 
-bool valid_tag(const std::string& t) {
-  static const std::regex kTag("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$");
-  return std::regex_match(t, kTag);
-}
+bool valid_tag(const std::string& t) { return comments::config::image_tag().matches(t); }
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "service/config/values.hpp"
+
 namespace commentsctl::registry {
 
 struct Sha256::Context {
@@ -48,16 +50,7 @@ std::string sha256_digest(std::string_view bytes) {
 }
 
 bool is_sha256_digest(std::string_view digest) {
-  constexpr std::string_view prefix = "sha256:";
-  if (digest.size() != prefix.size() + 64 || digest.substr(0, prefix.size()) != prefix) {
-    return false;
-  }
-  for (char c : digest.substr(prefix.size())) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
+  return comments::config::digest().matches(digest);
 }
 
 std::string short_digest(std::string_view digest) {

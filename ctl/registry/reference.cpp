@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "registry/digest.hpp"
+#include "service/config/values.hpp"
 
 namespace commentsctl::registry {
 
@@ -46,8 +47,7 @@ std::optional<Reference> parse_reference(const std::string& text, std::string& e
   if (auto colon = rest.rfind(':'); colon != std::string::npos) {
     ref.tag = rest.substr(colon + 1);
     rest.resize(colon);
-    static const std::regex tag_re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})");
-    if (!std::regex_match(ref.tag, tag_re)) {
+    if (!comments::config::image_tag().matches(ref.tag)) {
       error = "\"" + text + "\": invalid tag \"" + ref.tag + "\"";
       return std::nullopt;
     }

@@ -52,10 +52,10 @@ Node config_data(const Context& c) {
   const auto& env = c.env;
   // Sorted by key: the managed settings and the spec's `config` never share a key.
   std::vector<std::pair<std::string, std::string>> data = {
-      {"DRAIN_TIMEOUT", env.drain_timeout.value},   {"LOG_FORMAT", env.log_format.value},
-      {"LOG_LEVEL", env.log_level.value},           {"PORT", std::to_string(c.spec.app.port.value)},
-      {"SHUTDOWN_DELAY", env.shutdown_delay.value},
-  };
+      {"PORT", std::to_string(c.spec.app.port.value)}};
+  for (const auto& [key, value] : env.settings) {
+    data.emplace_back(key, value.value);
+  }
   if (env.storage.backend.value == spec::Backend::Sqlite) {
     data.emplace_back("STORAGE_URL", std::string("sqlite:") + data_path + "/comments.db");
   }

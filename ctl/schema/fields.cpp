@@ -121,6 +121,17 @@ class Reader {
     return true;
   }
 
+  bool check_entry(const Field& f, const std::string& what, const std::string& key,
+                   const YAML::Node& node) {
+    if (f.entry_check != nullptr) {
+      if (std::string problem = f.entry_check(key, node.Scalar()); !problem.empty()) {
+        diags_.add(node.Mark(), what + " " + problem + ", not " + quoted(node.Scalar()));
+        return false;
+      }
+    }
+    return true;
+  }
+
   static std::string type_name(Type t) {
     switch (t) {
       case Type::Integer:
@@ -242,7 +253,7 @@ class Reader {
         diags_.add(value_mark(entry.first, entry.second),
                    what + " must be a string, not " + describe(entry.second));
         ok = false;
-      } else if (check_text(f, what, entry.second)) {
+      } else if (check_text(f, what, entry.second) && check_entry(f, what, name, entry.second)) {
         v.entries.push_back(
             {{name, entry.first.Mark()}, {entry.second.Scalar(), entry.second.Mark()}});
       } else {

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -23,7 +24,9 @@ struct Located {
 enum class Type { String, Integer, Boolean, StringList, StringMap };
 
 // A check returning "" for a good value, else what is wrong ("must be ...").
-using Check = std::string (*)(std::string_view);
+using Check = std::function<std::string(std::string_view)>;
+// A check of a mapping's value that depends on its key (a setting's variable and value).
+using EntryCheck = std::function<std::string(std::string_view key, std::string_view value)>;
 
 // One key a mapping may hold, by its dotted path ("resources.requests.cpu").
 struct Field {
@@ -34,6 +37,7 @@ struct Field {
   long long min = 0;                   // Integer: inclusive range
   long long max = 0;
   Check key_check = nullptr;  // StringMap: the keys
+  EntryCheck entry_check = nullptr;  // StringMap: each value, knowing its key
 };
 
 struct Value {

@@ -1,9 +1,10 @@
 // Format checks with regular expressions; inputs are short scalars from YAML files.
 #include "schema/formats.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <regex>
+
+#include "service/config/values.hpp"
 
 namespace commentsctl::schema {
 namespace {
@@ -14,24 +15,8 @@ bool matches(std::string_view text, const std::regex& re) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  static const std::regex re("([0-9]{1,9})(ms|s|m|h)");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(text.begin(), text.end(), m, re)) {
-    return std::nullopt;
-  }
-  long long n = 0;
-  std::from_chars(&*m[1].first, &*m[1].first + m[1].length(), n);
-  const std::string unit = m[2].str();
-  const long long scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 3'600'000;
-  return std::chrono::milliseconds(n * scale);
-}
-
 std::string check_duration(std::string_view text) {
-  if (parse_duration(text)) {
-    return "";
-  }
-  return "must be a duration with a unit, such as 500ms, 5s or 2m";
+  return comments::config::duration().format.check(text);
 }
 
 std::optional<long double> quantity_value(std::string_view text) {
@@ -105,12 +90,11 @@ std::string check_image_repository(std::string_view text) {
 }
 
 std::string check_image_tag(std::string_view text) {
-  static const std::regex re("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   if (text == "latest") {
     return "must not be \"latest\": pin a version so every render names the same image";
   }
-  if (!matches(text, re)) {
-    return "must be an image tag: letters, digits, '_', '.' and '-', at most 128";
+  if (std::string problem = comments::config::image_tag().check(text); !problem.empty()) {
+    return problem;
   }
   if (!check_label_value(text).empty()) {
     return "must also be a label value (app.kubernetes.io/version): at most 63 characters, ending "
@@ -119,12 +103,6 @@ std::string check_image_tag(std::string_view text) {
   return "";
 }
 
-std::string check_digest(std::string_view text) {
-  static const std::regex re("sha256:[0-9a-f]{64}");
-  if (matches(text, re)) {
-    return "";
-  }
-  return "must be a digest: sha256: and 64 lowercase hexadecimal digits";
-}
+std::string check_digest(std::string_view text) { return comments::config::digest().check(text); }
 
 }  // namespace commentsctl::schema

@@ -2,16 +2,14 @@
 // references. Each check returns an empty string for a good value, else what is wrong with it.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace commentsctl::schema {
 
-// `500ms`, `5s`, `2m`, `1h`: the duration syntax of docs/configuration.md.
+// `500ms`, `5s`, `2m`, `1h`: the service's duration format (service/config/values.hpp).
 std::string check_duration(std::string_view text);
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // A Kubernetes resource quantity: `100m`, `0.5`, `64Mi`, `1G`.
 std::string check_quantity(std::string_view text);
@@ -27,9 +25,9 @@ std::string check_label_value(std::string_view text);
 
 // An image repository without tag or digest: `registry.example.com:5000/team/comments`.
 std::string check_image_repository(std::string_view text);
-// An image tag that is not `latest` and can also serve as a label value.
+// An image tag (the shared format) that is not `latest` and can also serve as a label value.
 std::string check_image_tag(std::string_view text);
-// `sha256:` and 64 lowercase hex digits.
+// `sha256:` and 64 lowercase hex digits (the shared format).
 std::string check_digest(std::string_view text);
 
 }  // namespace commentsctl::schema

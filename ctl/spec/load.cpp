@@ -9,6 +9,7 @@
 #include "schema/document.hpp"
 #include "schema/formats.hpp"
 #include "schema/suggest.hpp"
+#include "service/config/settings.hpp"
 #include "spec/spec.hpp"
 
 namespace commentsctl::spec {
@@ -19,29 +20,51 @@ using schema::FileDiagnostics;
 using schema::Type;
 using schema::Values;
 
-// The environment variables of docs/configuration.md.
-const std::vector<std::string>& service_variables() {
-  static const std::vector<std::string> names = {
-      "PORT",           "LISTEN_ADDRESS",     "STORAGE_URL",      "STORAGE_PASSWORD_FILE",
-      "DB_POOL_SIZE",   "SQLITE_SYNCHRONOUS", "LOG_LEVEL",        "LOG_FORMAT",
-      "THREADS",        "READ_THREADS",       "MAX_CONNECTIONS",  "MAX_IN_FLIGHT",
-      "MAX_BODY_BYTES", "MAX_PAGE_SIZE",      "LIST_CACHE_BYTES", "HEADER_TIMEOUT",
-      "BODY_TIMEOUT",   "IDLE_TIMEOUT",       "SHUTDOWN_DELAY",   "DRAIN_TIMEOUT"};
-  return names;
-}
+using comments::config::find_setting;
+using comments::config::settings;
 
+// The settings `config` may hold: every one the spec does not set under a key of its own.
 std::string check_config_key(std::string_view name) {
-  for (const auto& m : managed_settings()) {
-    if (name == m.variable) {
-      return std::string("is derived from ") + m.spec_key + "; set that instead";
+  const auto* setting = find_setting(name);
+  if (setting == nullptr) {
+    std::vector<std::string> known;
+    for (const auto& s : settings()) {
+      known.push_back(s.env);
     }
-  }
-  const auto& known = service_variables();
-  if (std::find(known.begin(), known.end(), name) == known.end()) {
     return "is not a setting of the service (docs/configuration.md)" +
            schema::did_you_mean(name, known);
   }
+  if (setting->spec.pin) {
+    return "is derived from the release pin's " + setting->spec.key + "; set that instead";
+  }
+  if (!setting->spec.key.empty()) {
+    return "is derived from " + setting->spec.key + "; set that instead";
+  }
   return "";
+}
+
+std::string check_config_value(std::string_view name, std::string_view value) {
+  const auto* setting = find_setting(name);
+  return setting == nullptr ? "" : setting->format.check(value);
+}
+
+// Whether the spec holds the setting verbatim under a key of its own (the release pin's keys are
+// the pin loader's).
+bool spec_holds(const comments::config::Setting& s) { return s.spec.verbatim && !s.spec.pin; }
+
+// A key of its own for a setting whose value the spec holds verbatim, read in its format.
+Field setting_field(const comments::config::Setting& s) {
+  const auto& f = s.format;
+  if (!f.choices.empty()) {
+    return {.path = s.spec.key, .choices = f.choices};
+  }
+  if (f.integers && f.name == "integer") {
+    return {.path = s.spec.key,
+            .type = Type::Integer,
+            .min = static_cast<long long>(f.integers->first),
+            .max = static_cast<long long>(f.integers->second)};
+  }
+  return {.path = s.spec.key, .check = [&f](std::string_view text) { return f.check(text); }};
 }
 
 const std::vector<Field>& app_table() {
@@ -53,18 +76,24 @@ const std::vector<Field>& app_table() {
   return table;
 }
 
+// Adds the keys that hold a service setting verbatim (logLevel, shutdownDelay, …).
+std::vector<Field> with_setting_keys(std::vector<Field> table) {
+  for (const auto& s : settings()) {
+    if (spec_holds(s)) {
+      table.push_back(setting_field(s));
+    }
+  }
+  return table;
+}
+
 // What `defaults` and each environment may set; `namespace` and `requireDigest` only in an
 // environment.
 const std::vector<Field>& settings_table() {
-  static const std::vector<Field> table = {
+  static const std::vector<Field> table = with_setting_keys({
       {.path = "namespace", .check = schema::check_dns_label},
       {.path = "requireDigest", .type = Type::Boolean},
       {.path = "replicas", .type = Type::Integer, .min = 1, .max = 100},
       {.path = "image.repository", .check = schema::check_image_repository},
-      {.path = "logLevel", .choices = {"debug", "info", "warn", "error"}},
-      {.path = "logFormat", .choices = {"json", "text"}},
-      {.path = "shutdownDelay", .check = schema::check_duration},
-      {.path = "drainTimeout", .check = schema::check_duration},
       {.path = "terminationGracePeriodSeconds", .type = Type::Integer, .min = 1, .max = 3600},
       {.path = "resources.requests.cpu", .check = schema::check_quantity},
       {.path = "resources.requests.memory", .check = schema::check_quantity},
@@ -91,21 +120,31 @@ const std::vector<Field>& settings_table() {
       {.path = "networkPolicy.allowFromNamespaces",
        .type = Type::StringList,
        .check = schema::check_dns_label},
-      {.path = "config", .type = Type::StringMap, .key_check = check_config_key},
-  };
+      {.path = "config",
+       .type = Type::StringMap,
+       .key_check = check_config_key,
+       .entry_check = check_config_value},
+  });
   return table;
 }
 
-// Built-in values for settings neither `defaults` nor the environment sets. Settings without
-// one here (image repository, resources, namespace) must be written in the spec.
+// Built-in values for settings neither `defaults` nor the environment sets: the service's own
+// defaults for the keys that hold its settings, and these. Settings without one (image
+// repository, resources, namespace) must be written in the spec.
+std::map<std::string, std::string> with_setting_defaults(
+    std::map<std::string, std::string> values) {
+  for (const auto& s : settings()) {
+    if (spec_holds(s)) {
+      values.emplace(s.spec.key, s.default_value);
+    }
+  }
+  return values;
+}
+
 const std::map<std::string, std::string>& builtin_defaults() {
-  static const std::map<std::string, std::string> values = {
+  static const std::map<std::string, std::string> values = with_setting_defaults({
       {"requireDigest", "false"},
       {"replicas", "1"},
-      {"logLevel", "info"},
-      {"logFormat", "json"},
-      {"shutdownDelay", "5s"},
-      {"drainTimeout", "10s"},
       {"terminationGracePeriodSeconds", "30"},
       {"storage.backend", "sqlite"},
       {"storage.sqlite.size", "1Gi"},
@@ -117,7 +156,7 @@ const std::map<std::string, std::string>& builtin_defaults() {
       {"ingress.enabled", "false"},
       {"monitoring.serviceMonitor", "false"},
       {"monitoring.interval", "30s"},
-  };
+  });
   return values;
 }
 
@@ -207,10 +246,6 @@ Environment build_environment(const YAML::Node& name_node, Layered& s) {
   env.require_digest = s.boolean("requireDigest");
   env.replicas = s.integer("replicas");
   env.image_repository = s.text("image.repository");
-  env.log_level = s.text("logLevel");
-  env.log_format = s.text("logFormat");
-  env.shutdown_delay = s.text("shutdownDelay");
-  env.drain_timeout = s.text("drainTimeout");
   env.termination_grace_seconds = s.integer("terminationGracePeriodSeconds");
   env.resources = {s.text("resources.requests.cpu"), s.text("resources.requests.memory"),
                    s.text("resources.limits.cpu"), s.text("resources.limits.memory")};
@@ -218,6 +253,13 @@ Environment build_environment(const YAML::Node& name_node, Layered& s) {
   env.storage.backend = {backend.value == "postgresql" ? Backend::Postgresql : Backend::Sqlite,
                          backend.mark};
   const bool postgresql = env.storage.backend.value == Backend::Postgresql;
+  // storage.<backend>.* keys set the service only with that backend.
+  const std::string other_backend = postgresql ? "storage.sqlite." : "storage.postgresql.";
+  for (const auto& setting : settings()) {
+    if (spec_holds(setting) && !setting.spec.key.starts_with(other_backend)) {
+      env.settings.emplace_back(setting.env, s.text(setting.spec.key));
+    }
+  }
   env.storage.sqlite_size = s.text("storage.sqlite.size");
   env.storage.sqlite_storage_class = s.optional_text("storage.sqlite.storageClassName");
   env.storage.postgresql_secret_name = s.text("storage.postgresql.urlSecret.name", postgresql);
@@ -266,16 +308,19 @@ void check_environment(const Environment& env, FileDiagnostics& diags) {
                   ") must not exceed autoscaling.maxReplicas (" +
                   std::to_string(env.autoscaling.max_replicas.value) + ")" + in);
   }
-  const auto delay = schema::parse_duration(env.shutdown_delay.value);
-  const auto drain = schema::parse_duration(env.drain_timeout.value);
+  const auto& duration = comments::config::duration();
+  const auto* delay_text = env.setting("SHUTDOWN_DELAY");
+  const auto* drain_text = env.setting("DRAIN_TIMEOUT");
+  const auto delay = delay_text ? duration.parse(delay_text->value) : std::nullopt;
+  const auto drain = drain_text ? duration.parse(drain_text->value) : std::nullopt;
   if (delay && drain) {
     const auto needed = *delay + *drain;
     if (std::chrono::seconds(env.termination_grace_seconds.value) <= needed) {
-      diags.add(
-          env.termination_grace_seconds.mark,
-          "terminationGracePeriodSeconds (" + std::to_string(env.termination_grace_seconds.value) +
-              ") must exceed shutdownDelay + drainTimeout (" + env.shutdown_delay.value + " + " +
-              env.drain_timeout.value + "), or Kubernetes kills in-flight requests" + in);
+      diags.add(env.termination_grace_seconds.mark,
+                "terminationGracePeriodSeconds (" +
+                    std::to_string(env.termination_grace_seconds.value) +
+                    ") must exceed shutdownDelay + drainTimeout (" + delay_text->value + " + " +
+                    drain_text->value + "), or Kubernetes kills in-flight requests" + in);
     }
   }
   const auto& r = env.resources;
@@ -379,17 +424,10 @@ std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& pa
 
 }  // namespace
 
-const std::vector<ManagedSetting>& managed_settings() {
-  static const std::vector<ManagedSetting> settings = {
-      {"PORT", "app.port"},
-      {"STORAGE_URL", "storage"},
-      {"LOG_LEVEL", "logLevel"},
-      {"LOG_FORMAT", "logFormat"},
-      {"SHUTDOWN_DELAY", "shutdownDelay"},
-      {"DRAIN_TIMEOUT", "drainTimeout"},
-      {"IMAGE_DIGEST", "the release pin's digest"},
-  };
-  return settings;
+const Located<std::string>* Environment::setting(std::string_view variable) const {
+  auto it = std::find_if(settings.begin(), settings.end(),
+                         [&](const auto& entry) { return entry.first == variable; });
+  return it == settings.end() ? nullptr : &it->second;
 }
 
 const Environment* Spec::find(const std::string& name) const {

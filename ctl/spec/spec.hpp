@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,10 +63,9 @@ struct Environment {
   Located<bool> require_digest;  // refuse to validate or render without a digest pin
   Located<int> replicas;
   Located<std::string> image_repository;
-  Located<std::string> log_level;
-  Located<std::string> log_format;
-  Located<std::string> shutdown_delay;
-  Located<std::string> drain_timeout;
+  // The service settings the spec holds under their own keys (logLevel, shutdownDelay, …) by
+  // variable, for the environment's storage backend, in the order of the settings table.
+  std::vector<std::pair<std::string, Located<std::string>>> settings;
   Located<int> termination_grace_seconds;
   Resources resources;
   Storage storage;
@@ -75,6 +75,9 @@ struct Environment {
   std::vector<Located<std::string>> allow_from_namespaces;  // empty: any namespace
   // Extra service settings (environment variable → value), sorted by name.
   std::vector<std::pair<std::string, Located<std::string>>> config;
+
+  // The value of a setting from `settings` ("SHUTDOWN_DELAY"), or nullptr.
+  [[nodiscard]] const Located<std::string>* setting(std::string_view variable) const;
 };
 
 struct Spec {
@@ -91,11 +94,5 @@ std::optional<Spec> load_spec(const std::string& path, schema::Diagnostics& diag
 std::optional<Spec> parse_spec(const std::string& text, const std::string& path,
                                schema::Diagnostics& diags);
 
-// The service settings (docs/configuration.md) commentsctl derives from the spec itself.
-struct ManagedSetting {
-  const char* variable;
-  const char* spec_key;
-};
-const std::vector<ManagedSetting>& managed_settings();
 
 }  // namespace commentsctl::spec

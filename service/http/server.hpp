@@ -13,19 +13,20 @@
 
 namespace comments::http {
 
+// Filled from config::Config by main; the defaults live in the settings table only.
 struct ServerOptions {
-  std::string address = "0.0.0.0";
-  std::uint16_t port = 8000;
-  unsigned threads = 1;
-  std::size_t max_connections = 10000;
-  std::size_t max_in_flight = 4096;
-  std::size_t max_body_bytes = 64 * 1024;
-  double rate_limit = 0;
-  double rate_burst = 1;
-  unsigned trusted_proxy_hops = 0;
-  std::chrono::milliseconds header_timeout{10000};
-  std::chrono::milliseconds body_timeout{30000};
-  std::chrono::milliseconds idle_timeout{60000};
+  std::string address;
+  std::uint16_t port{};
+  unsigned threads{};
+  std::size_t max_connections{};
+  std::size_t max_in_flight{};
+  std::size_t max_body_bytes{};
+  double rate_limit{};
+  double rate_burst{};
+  unsigned trusted_proxy_hops{};
+  std::chrono::milliseconds header_timeout{};
+  std::chrono::milliseconds body_timeout{};
+  std::chrono::milliseconds idle_timeout{};
 };
 
 struct Shared;

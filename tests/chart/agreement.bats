@@ -33,7 +33,7 @@ for key in ("repository", "tag", "digest"):
 }
 
 compare() {
-  python3 "$BATS_TEST_DIRNAME/agreement.py" --config-doc "$ROOT/docs/configuration.md" "$@"
+  python3 "$BATS_TEST_DIRNAME/agreement.py" --settings "$ROOT/docs/settings.json" "$@"
 }
 
 # agree ENV: the chart and the live `commentsctl render ENV` show no difference.

@@ -2,10 +2,10 @@
 """Compares what matters to a running pod between two sets of manifests: the Helm chart's and
 `commentsctl render`'s for the same settings.
 
-    agreement.py --config-doc docs/configuration.md HELM.yaml RENDER.yaml
+    agreement.py --settings docs/settings.json HELM.yaml RENDER.yaml
 
 Compared: the image, ports, effective environment (ConfigMap through envFrom plus env, with
-values equal to the service's documented defaults left out), probes (Kubernetes' defaults filled
+values equal to the service's defaults in docs/settings.json left out), probes (Kubernetes' defaults filled
 in), effective security (pod and container securityContext merged), resources, replicas and
 autoscaling, strategy, volumes and their claims, shutdown timing, topology spread, scrape
 annotations, the Service's type and ports, and the Ingress routes. Names, labels and selectors
@@ -14,7 +14,6 @@ there is any.
 """
 import argparse
 import json
-import re
 import sys
 
 import yaml
@@ -40,16 +39,9 @@ def one(objects, kind, path):
     return found[0]
 
 
-def service_defaults(config_doc):
-    """ENV -> default value, from the table of docs/configuration.md."""
-    defaults = {}
-    for line in open(config_doc, encoding="utf-8"):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re.fullmatch(r"`[A-Z_]+`", cells[1]):
-            match = re.match(r"`([^`]*)`", cells[2])
-            if match:
-                defaults[cells[1].strip("`")] = match.group(1)
-    return defaults
+def service_defaults(settings):
+    """ENV -> default value, from docs/settings.json (generated from the settings table)."""
+    return {s["env"]: s["default"] for s in json.load(open(settings, encoding="utf-8"))["settings"]}
 
 
 def quantity(value):
@@ -133,13 +125,13 @@ def differences(a, b, prefix=""):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config-doc", required=True, help="docs/configuration.md")
+    parser.add_argument("--settings", required=True, help="docs/settings.json")
     parser.add_argument("helm", help="output of helm template")
     parser.add_argument("render", help="output of commentsctl render")
     args = parser.parse_args()
-    defaults = service_defaults(args.config_doc)
+    defaults = service_defaults(args.settings)
     if "SHUTDOWN_DELAY" not in defaults:
-        sys.exit(f"{args.config_doc}: no configuration table found")
+        sys.exit(f"{args.settings}: no settings found")
     helm = essentials(load(args.helm), args.helm, defaults)
     render = essentials(load(args.render), args.render, defaults)
     found = list(differences(helm, render))

@@ -51,7 +51,8 @@ schema = json.load(open(sys.argv[1]))
 doc = open(sys.argv[2]).read()
 def leaves(node, prefix=""):
     props = node.get("properties")
-    if props:
+    # config's keys are the service's settings, documented in docs/configuration.md (generated).
+    if props and prefix != "config":
         for key, child in props.items():
             yield from leaves(child, f"{prefix}.{key}" if prefix else key)
     else:

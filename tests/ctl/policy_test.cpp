@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "schema/formats.hpp"
+#include "service/config/values.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -52,8 +53,9 @@ TEST_CASE("every rendered workload is hardened", "[policy]") {
         CHECK(deployment["strategy"]["rollingUpdate"]["maxUnavailable"].as<int>() == 0);
       }
       // Kubernetes must wait longer than the shutdown delay plus the drain timeout.
-      const auto shutdown = *schema::parse_duration(env.shutdown_delay.value) +
-                            *schema::parse_duration(env.drain_timeout.value);
+      const auto& duration = comments::config::duration();
+      const auto shutdown = *duration.parse(env.setting("SHUTDOWN_DELAY")->value) +
+                            *duration.parse(env.setting("DRAIN_TIMEOUT")->value);
       CHECK(std::chrono::seconds(pod["terminationGracePeriodSeconds"].as<int>()) > shutdown);
       const auto annotations = deployment["template"]["metadata"]["annotations"];
       CHECK(annotations["prometheus.io/scrape"].as<std::string>() == "true");

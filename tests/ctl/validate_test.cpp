@@ -1,6 +1,7 @@
 // The validator's messages, one test per kind of problem, as `file:line:column: message` lines.
 #include <catch2/catch.hpp>
 
+#include "service/config/settings.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -39,7 +40,9 @@ TEST_CASE("a minimal spec is valid and takes the built-in defaults", "[validate]
   CHECK(dev.replicas.value == 1);
   CHECK(dev.storage.backend.value == spec::Backend::Sqlite);
   CHECK(dev.termination_grace_seconds.value == 30);
-  CHECK(dev.log_level.value == "info");
+  REQUIRE(dev.setting("LOG_LEVEL") != nullptr);
+  CHECK(dev.setting("LOG_LEVEL")->value == "info");
+  CHECK(dev.setting("DB_POOL_SIZE") == nullptr);  // a PostgreSQL setting, and dev runs SQLite
 }
 
 TEST_CASE("an environment overrides defaults key by key, config variable by variable",
@@ -132,8 +135,8 @@ TEST_CASE("values outside a closed set name the set and the closest value", "[va
 
 TEST_CASE("malformed values say what the format is", "[validate]") {
   CHECK(problems(dev_with("    shutdownDelay: 5\n")) ==
-        Lines{"spec.yaml:8:20: shutdownDelay must be a duration with a unit, such as 500ms, 5s "
-              "or 2m, not \"5\""});
+        Lines{"spec.yaml:8:20: shutdownDelay must be a duration: up to six digits and a unit (ms, "
+              "s, m or h), such as 500ms, 5s, 2m or 1h, not \"5\""});
   CHECK(problems(dev_with("    resources: {limits: {memory: 256MB}}\n")) ==
         Lines{"spec.yaml:8:34: resources.limits.memory must be a Kubernetes quantity, such as "
               "100m, 0.5, 64Mi or 1Gi, not \"256MB\""});
@@ -187,6 +190,44 @@ TEST_CASE("service settings must exist and must not shadow the spec's own keys",
               "(docs/configuration.md) (did you mean \"MAX_BODY_BYTES\"?)"});
   CHECK(problems(dev_with("    config: {LOG_LEVEL: debug}\n")) ==
         Lines{"spec.yaml:8:14: config.LOG_LEVEL: is derived from logLevel; set that instead"});
+  CHECK(problems(dev_with("    config: {DB_POOL_SIZE: \"8\"}\n")) ==
+        Lines{"spec.yaml:8:14: config.DB_POOL_SIZE: is derived from storage.postgresql.poolSize; "
+              "set that instead"});
+  // render passes the pin's digest; a second copy in the ConfigMap could contradict it.
+  CHECK(problems(dev_with("    config: {IMAGE_DIGEST: \"sha256:" + std::string(64, 'a') +
+                          "\"}\n")) ==
+        Lines{"spec.yaml:8:14: config.IMAGE_DIGEST: is derived from the release pin's "
+              "image.digest; set that instead"});
+}
+
+TEST_CASE("every setting of the service is known, and its value read in the service's format",
+          "[validate]") {
+  // The settings the issue found refused: the rate limiter and the proxy hops.
+  CHECK(problems(dev_with("    config: {RATE_LIMIT: \"50\", RATE_BURST: \"100.5\", "
+                          "TRUSTED_PROXY_HOPS: \"1\"}\n"))
+            .empty());
+  CHECK(problems(dev_with("    config: {MAX_IN_FLIGHT: \"0\"}\n")) ==
+        Lines{"spec.yaml:8:29: config.MAX_IN_FLIGHT must be a whole number from 1 to 1000000, "
+              "not \"0\""});
+  CHECK(problems(dev_with("    config: {HEADER_TIMEOUT: 0s}\n")) ==
+        Lines{"spec.yaml:8:30: config.HEADER_TIMEOUT must be a duration above zero: up to six "
+              "digits and a unit (ms, s, m or h), such as 500ms, 5s, 2m or 1h, not \"0s\""});
+  CHECK(problems(dev_with("    config: {RATE_LIMIT: 1e6}\n")).size() == 1);
+  // Hours are a duration everywhere: the service reads 1h, so validate accepts it.
+  CHECK(problems(dev_with("    shutdownDelay: 0h\n    config: {IDLE_TIMEOUT: 1h}\n")).empty());
+  CHECK(problems(dev_with("    storage: {sqlite: {synchronous: always}}\n")) ==
+        Lines{"spec.yaml:8:37: storage.sqlite.synchronous must be one of normal, full, not "
+              "\"always\""});
+  CHECK(problems(dev_with("    storage: {postgresql: {poolSize: 257}}\n")) ==
+        Lines{"spec.yaml:8:38: storage.postgresql.poolSize must be between 1 and 256, not 257"});
+  // Every setting without a key of its own may be written under config, at its default.
+  for (const auto& s : comments::config::settings()) {
+    if (s.spec.key.empty() && !s.default_value.empty()) {
+      CAPTURE(s.env);
+      CHECK(problems(dev_with("    config: {" + s.env + ": \"" + s.default_value + "\"}\n"))
+                .empty());
+    }
+  }
 }
 
 TEST_CASE("SQLite runs exactly one replica", "[validate]") {

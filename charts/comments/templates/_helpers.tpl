@@ -170,10 +170,39 @@ checks fail the install with a sentence that says what to change.
 {{- if le (float64 $v.terminationGracePeriodSeconds) $stop }}
 {{- fail (printf "terminationGracePeriodSeconds=%d must exceed shutdown.delay + shutdown.drainTimeout (%s + %s), or Kubernetes kills pods before they finish draining" (int $v.terminationGracePeriodSeconds) $v.shutdown.delay $v.shutdown.drainTimeout) }}
 {{- end }}
+{{- $managed := include "comments.managedSettings" . | fromYaml }}
 {{- range $key, $_ := $v.config }}
-{{- if has $key (list "PORT" "LISTEN_ADDRESS" "STORAGE_URL" "STORAGE_PASSWORD_FILE" "DB_POOL_SIZE" "SQLITE_SYNCHRONOUS" "LOG_LEVEL" "LOG_FORMAT" "SHUTDOWN_DELAY" "DRAIN_TIMEOUT") }}
-{{- fail (printf "config.%s is set by the chart itself; use its own value instead (see docs/helm.md)" $key) }}
+{{- if hasKey $managed $key }}
+{{- fail (printf "config.%s is set by the chart from %s; set that value instead (see docs/helm.md)" $key (get $managed $key)) }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The service's variables the chart sets from a value of its own, by that value: `config` refuses
+them. Generated from the service's settings table by scripts/settings.py.
+*/}}
+{{- /* settings:begin */ -}}
+{{- define "comments.managedSettings" -}}
+PORT: containerPort
+STORAGE_URL: storage.type
+DB_POOL_SIZE: storage.postgres.poolSize
+SQLITE_SYNCHRONOUS: storage.sqlite.synchronous
+LOG_LEVEL: logLevel
+LOG_FORMAT: logFormat
+SHUTDOWN_DELAY: shutdown.delay
+DRAIN_TIMEOUT: shutdown.drainTimeout
+IMAGE_DIGEST: image.digest
+{{- end }}
+{{- /* settings:end */ -}}
+
+{{/* A setting's value as the service reads it. YAML numbers arrive as float64, which would print
+as 1e+06 or 1e-05; the schema admits whole numbers, and numbers with at most six decimals for
+decimal settings, so they are written as digits: whole, or with six decimals. */}}
+{{- define "comments.settingValue" -}}
+{{- if not (kindIs "float64" .) }}{{ toString . | quote }}
+{{- else if eq (floor .) . }}{{ int64 . | toString | quote }}
+{{- else }}{{ printf "%f" . | quote }}
 {{- end }}
 {{- end }}
 

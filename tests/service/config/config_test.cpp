@@ -26,24 +26,10 @@ struct EnvVar {
 
 }  // namespace
 
-TEST_CASE("durations and sizes take units") {
-  CHECK(parse_duration("500ms") == 500ms);
-  CHECK(parse_duration("5s") == 5000ms);
-  CHECK(parse_duration("2m") == 120000ms);
-  CHECK_FALSE(parse_duration("5").has_value());
-  CHECK_FALSE(parse_duration("-5s").has_value());
-  CHECK_FALSE(parse_duration("s").has_value());
-  CHECK_FALSE(parse_duration("5h").has_value());
-  CHECK(parse_size("65536") == 65536U);
-  CHECK(parse_size("64KiB") == 65536U);
-  CHECK(parse_size("32MiB") == 32U * 1024 * 1024);
-  CHECK_FALSE(parse_size("64kb").has_value());
-  CHECK_FALSE(parse_size("lots").has_value());
-}
-
-TEST_CASE("defaults match the documentation") {
+TEST_CASE("without flags or variables every setting takes the table's default") {
   auto r = parse_args({});
   REQUIRE(r.command);
+  CHECK(r.command->kind == Command::Kind::serve);
   const auto& c = r.command->config;
   CHECK(c.port == 8000);
   CHECK(c.listen == "0.0.0.0");
@@ -51,9 +37,61 @@ TEST_CASE("defaults match the documentation") {
   CHECK(c.log_level == LogLevel::info);
   CHECK(c.log_format == LogFormat::json);
   CHECK(c.max_body_bytes == 64 * 1024);
+  CHECK(c.list_cache_bytes == 32 * 1024 * 1024);
+  CHECK(c.header_timeout == 10s);
   CHECK(c.shutdown_delay == 5s);
   CHECK(c.drain_timeout == 10s);
+  // Zeros in the table that parse resolves.
   CHECK(c.threads >= 1);
+  CHECK(c.rate_burst == 1);
+}
+
+TEST_CASE("every setting is a flag and a variable, and each takes its format") {
+  for (const auto& s : settings()) {
+    CAPTURE(s.env);
+    // A value of the format that differs from the default, and one outside it.
+    const std::string good = s.format.choices.empty() ? (s.format.matches("1s") ? "1s" : "1")
+                                                      : s.format.choices.back();
+    if (!s.format.matches(good)) {
+      continue;  // addresses, storage URLs and text have their own cases below
+    }
+    CHECK(parse_args({s.flag(), good}).command);
+    EnvVar v(s.env, good.c_str());
+    CHECK(parse_args({}).command);
+  }
+  for (auto [env, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"LISTEN_ADDRESS", "localhost"}, {"STORAGE_URL", "sqlite://"}, {"PORT", "08000"}}) {
+    CAPTURE(env, bad);
+    EnvVar v(env, bad.c_str());
+    CHECK(parse_args({}).exit_code == 2);
+  }
+  auto listen = parse_args({"--listen", "::", "--storage", "memory:"});
+  REQUIRE(listen.command);
+  CHECK(listen.command->config.listen == "::");
+  CHECK(listen.command->config.storage == "memory:");
+}
+
+TEST_CASE("durations take hours too, in flags and variables") {
+  EnvVar drain("DRAIN_TIMEOUT", "1h");
+  auto r = parse_args({"--shutdown-delay", "2h"});
+  REQUIRE(r.command);
+  CHECK(r.command->config.shutdown_delay == 2h);
+  CHECK(r.command->config.drain_timeout == 1h);
+}
+
+TEST_CASE("a variable set but empty is refused rather than silently ignored") {
+  EnvVar empty("MAX_IN_FLIGHT", "");
+  CHECK(parse_args({}).exit_code == 2);
+}
+
+TEST_CASE("the check-config flag and the settings command stop before serving") {
+  auto check = parse_args({"--check-config", "--port", "9000"});
+  REQUIRE(check.command);
+  CHECK(check.command->kind == Command::Kind::check);
+  CHECK(parse_args({"--check-config", "--port", "x"}).exit_code == 2);
+  auto list = parse_args({"settings"});
+  REQUIRE(list.command);
+  CHECK(list.command->kind == Command::Kind::settings);
 }
 
 TEST_CASE("environment variables configure, flags win over them") {
@@ -77,6 +115,9 @@ TEST_CASE("bad values exit with code 2") {
                                                         {"--log-level", "loud"},
                                                         {"--log-format", "xml"},
                                                         {"--shutdown-delay", "5"},
+                                                        {"--shutdown-delay", "5d"},
+                                                        {"--rate-limit", "1e6"},
+                                                        {"--db-pool-size", "257"},
                                                         {"--max-body-bytes", "0"},
                                                         {"--max-body-bytes", "big"},
                                                         {"--idle-timeout", "0s"},
