@@ -131,7 +131,7 @@ TEST_CASE("bad values exit with code 2") {
   CHECK(parse_args({}).exit_code == 2);
 }
 
-TEST_CASE("--help and --version exit 0 without a command") {
+TEST_CASE("the help and version flags exit 0 without a command") {
   auto help = parse_args({"--help"});
   CHECK_FALSE(help.command);
   CHECK(help.exit_code == 0);
