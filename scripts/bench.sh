@@ -2,32 +2,39 @@
 # Benchmarks comments-service against its peers in one run on this machine, with wrk:
 #   - nginx answering a fixed JSON body (the ceiling for an HTTP endpoint here)
 #   - the original-behaviour Flask app under gunicorn, one worker (what we replace)
-# for GET of a list of 3 comments and for POST of a new comment (durable: SQLite, WAL, group
-# commit), then prints requests/s, p99 latency, ratios, idle memory and time to ready.
-#   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--storage sqlite|memory|postgres]
-# Peers come from ../shared/peers (override with PEERS_DIR); postgres starts a throwaway cluster
-# with scripts/postgres.sh. BENCH_BUILD_DIR picks the build (default build/release). Loopback
-# only; everything it starts it stops.
+# for GET of a list of 3 comments, the same GET revalidated (If-None-Match, a 304) and POST of a
+# new comment (durable; with SQLite both synchronous=normal and synchronous=full, group commit).
+# Every round measures every server once; it prints the medians over the rounds of requests/s,
+# p99 latency and the ratios taken within each round, then idle memory and time to ready.
+#   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--rounds 3]
+#                    [--storage sqlite|memory|postgres]
+# The service runs with its default settings (log level info: one access line per request,
+# written to a file), except the storage and, for the POST rows, synchronous. The peers live in
+# scripts/bench/peers; postgres starts a throwaway cluster with scripts/postgres.sh.
+# BENCH_BUILD_DIR picks the build (default build/release). Loopback only; everything it starts
+# it stops.
 set -euo pipefail
 
 duration=8s
 connections=64
 wrk_threads=2
+rounds=3
 storage=sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --threads) wrk_threads=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --storage) storage=$2; shift 2 ;;
-    -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --rounds must be a positive integer" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-peers=${PEERS_DIR:-$root/../shared/peers}
-[ -f "$peers/flask_comments.py" ] || { echo "bench.sh: peers not found in $peers (set PEERS_DIR)" >&2; exit 1; }
+peers=$root/scripts/bench/peers
 bash "$root/scripts/deps.sh" bench
 for tool in wrk gunicorn nginx curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench.sh: $tool missing; run scripts/deps.sh bench" >&2; exit 1; }
@@ -74,10 +81,12 @@ post() {  # port, content id, text
     "http://127.0.0.1:$1/api/comment/new"
 }
 
-# nginx: the peer config listens on 127.0.0.1:18090; run it on a private copy with our pid file.
-nginx_port=18090
-sed -e "s#/tmp/nginx-limit.pid#$work/nginx.pid#" -e "s#/tmp/nginx-limit-error.log#$work/nginx-error.log#" \
-  "$peers/nginx_limit.conf" > "$work/nginx.conf"
+# nginx: the peer config listens on 127.0.0.1:18090; run a private copy on a free port, with
+# its pid file and error log in our work directory.
+nginx_port=$(free_port)
+sed -e "s#127.0.0.1:18090#127.0.0.1:$nginx_port#" -e "s#/tmp/nginx-limit.pid#$work/nginx.pid#" \
+  -e "s#/tmp/nginx-limit-error.log#$work/nginx-error.log#" "$peers/nginx_limit.conf" > "$work/nginx.conf"
+grep -q "127.0.0.1:$nginx_port" "$work/nginx.conf" || { echo "bench.sh: cannot set the port in $peers/nginx_limit.conf" >&2; exit 1; }
 nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null
 wait_http "http://127.0.0.1:$nginx_port/"
 
@@ -97,61 +106,135 @@ case "$storage" in
     ;;
   *) storage_url=$storage ;;
 esac
-svc_port=$(free_port)
-start_ns=$(date +%s%N)
-LOG_LEVEL=warn "$service_bin" --port "$svc_port" --listen 127.0.0.1 --storage "$storage_url" \
-  --shutdown-delay 0s > "$work/service.log" 2>&1 &
-svc_pid=$!
-pids+=("$svc_pid")
-until curl -fs -o /dev/null "http://127.0.0.1:$svc_port/readyz"; do
-  if [ $(( ($(date +%s%N) - start_ns) / 1000000 )) -gt 10000 ]; then
-    echo "bench.sh: service not ready after 10 s" >&2; cat "$work/service.log" >&2; exit 1
-  fi
-done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-idle_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$svc_pid/status")
+
+# Starts one service process with the defaults and the given flags; sets svc_port and svc_pid.
+# LOG_LEVEL and the like are unset so that the defaults apply; the log is appended to a file
+# (truncated between runs to bound the disk it takes).
+start_service() {  # name, flags…
+  local name=$1 start_ns
+  shift
+  svc_port=$(free_port)
+  start_ns=$(date +%s%N)
+  env -u LOG_LEVEL -u LOG_FORMAT -u SQLITE_SYNCHRONOUS -u THREADS -u READ_THREADS \
+    "$service_bin" --port "$svc_port" --listen 127.0.0.1 --shutdown-delay 0s "$@" >> "$work/$name.log" 2>&1 &
+  svc_pid=$!
+  pids+=("$svc_pid")
+  until curl -fs -o /dev/null "http://127.0.0.1:$svc_port/readyz"; do
+    if [ $(( ($(date +%s%N) - start_ns) / 1000000 )) -gt 10000 ]; then
+      echo "bench.sh: service $name not ready after 10 s" >&2; cat "$work/$name.log" >&2; exit 1
+    fi
+  done
+  ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+}
+
+start_service svc --storage "$storage_url"
+get_port=$svc_port
+get_pid=$svc_pid
+get_ready_ms=$ready_ms
+idle_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$get_pid/status")
+# POST: with SQLite, one process per synchronous mode, each on its own file; else the same one.
+post_targets=()
+if [ "$storage" = sqlite ]; then
+  for mode in normal full; do
+    start_service "post_$mode" --storage "sqlite:$work/post-$mode.db" --sqlite-synchronous "$mode"
+    post_targets+=("svc_post_$mode:$svc_port")
+  done
+else
+  post_targets+=("svc_post:$get_port")
+fi
 wait_http "http://127.0.0.1:$flask_port/api/comment/list/0" 100 2>/dev/null || true
 
-for port in "$svc_port" "$flask_port"; do
-  for i in 1 2 3; do post "$port" 1 "comment $i"; done
+# GET reads content 2 (three comments); the POST script writes to content 1, so the list that
+# GET reads stays the same from round to round.
+for port in "$get_port" "$flask_port"; do
+  for i in 1 2 3; do post "$port" 2 "comment $i"; done
 done
+list_url="http://127.0.0.1:$get_port/api/comment/list/2"
+etag=$(curl -fsS -D - -o /dev/null "$list_url" | awk 'tolower($1) == "etag:" { sub(/\r$/, "", $2); print $2 }')
+revalidated=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$list_url")
 
 # wrk prints "Requests/sec: N" and, with --latency, a "99%" line in ms/us/s.
-run_wrk() {  # name, url, [lua]
-  local out
-  if [ -n "${3:-}" ]; then
-    out=$(wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency -s "$3" "$2")
-  else
-    out=$(wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency "$2")
-  fi
-  local rps p99 errors
+run_wrk() {  # name, round, url, [wrk options…]
+  local name=$1 round=$2 url=$3 out rps p99 errors
+  shift 3
+  out=$(wrk -t"$wrk_threads" -c"$connections" -d"$duration" --latency "$@" "$url")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  printf '%s %s %s\n' "$rps" "$p99" "${errors:-none}" > "$work/$1.result"
+  printf '%s %s %s\n' "$rps" "$p99" "${errors:-none}" > "$work/$name.r$round"
+  for f in "$work"/*.log; do : > "$f"; done
 }
 
-echo "wrk -t$wrk_threads -c$connections -d$duration, storage $storage, $(nproc) cores" >&2
-run_wrk nginx_get "http://127.0.0.1:$nginx_port/api/comment/list/1"
-run_wrk flask_get "http://127.0.0.1:$flask_port/api/comment/list/1"
-run_wrk svc_get "http://127.0.0.1:$svc_port/api/comment/list/1"
-run_wrk nginx_post "http://127.0.0.1:$nginx_port/api/comment/new" "$peers/wrk_post.lua"
-run_wrk flask_post "http://127.0.0.1:$flask_port/api/comment/new" "$peers/wrk_post.lua"
-run_wrk svc_post "http://127.0.0.1:$svc_port/api/comment/new" "$peers/wrk_post.lua"
-loaded_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$svc_pid/status")
-
-field() { awk -v f="$2" '{print $f}' "$work/$1.result"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
-printf '\n%-10s %-22s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors"
-for kind in get post; do
-  for who in nginx flask svc; do
-    name=$who; [ "$who" = svc ] && name="comments-service"; [ "$who" = flask ] && name="flask (1 worker)"; [ "$who" = nginx ] && name="nginx (fixed body)"
-    printf '%-10s %-22s %12s %10s  %s\n' "${kind^^}" "$name" "$(field "${who}_$kind" 1)" "$(field "${who}_$kind" 2)" "$(cut -d' ' -f3- "$work/${who}_$kind.result")"
+echo "bench.sh: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "bench.sh: wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds, storage $storage" >&2
+for round in $(seq "$rounds"); do
+  echo "bench.sh: round $round of $rounds" >&2
+  run_wrk nginx_get "$round" "http://127.0.0.1:$nginx_port/api/comment/list/2"
+  run_wrk flask_get "$round" "http://127.0.0.1:$flask_port/api/comment/list/2"
+  run_wrk svc_get "$round" "$list_url"
+  if [ -n "$etag" ] && [ "$revalidated" = 304 ]; then
+    run_wrk svc_304 "$round" "$list_url" -H "If-None-Match: $etag"
+  fi
+  run_wrk nginx_post "$round" "http://127.0.0.1:$nginx_port/api/comment/new" -s "$peers/wrk_post.lua"
+  run_wrk flask_post "$round" "http://127.0.0.1:$flask_port/api/comment/new" -s "$peers/wrk_post.lua"
+  for target in "${post_targets[@]}"; do
+    run_wrk "${target%%:*}" "$round" "http://127.0.0.1:${target##*:}/api/comment/new" -s "$peers/wrk_post.lua"
   done
 done
+loaded_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$get_pid/status")
+
+median() { sort -g | awk '{v[NR]=$1} END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
+field() {  # name, field number: one value per round
+  for r in $(seq "$rounds"); do awk -v f="$2" '{print $f}' "$work/$1.r$r"; done
+}
+ratios() {  # a, b: a/b within each round
+  for r in $(seq "$rounds"); do
+    awk -v a="$(awk '{print $1}' "$work/$1.r$r")" -v b="$(awk '{print $1}' "$work/$2.r$r")" \
+      'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
+  done
+}
+summary() {  # label, a, b, target
+  [ -f "$work/$2.r1" ] || return 0
+  local each
+  each=$(ratios "$2" "$3" | tr '\n' ' ')
+  printf '%-34s %s x %s (rounds: %s; target >= %s)\n' "$1" \
+    "$(ratios "$2" "$3" | median | xargs printf '%.2f')" "$4" "${each% }" "$5"
+}
+
+printf '\n%-10s %-38s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors (every round)"
+row() {  # request, server label, name
+  [ -f "$work/$3.r1" ] || return 0
+  local errors
+  errors=$(for r in $(seq "$rounds"); do cut -d' ' -f3- "$work/$3.r$r"; done | sort -u | tr '\n' ' ')
+  printf '%-10s %-38s %12s %10s  %s\n' "$1" "$2" "$(field "$3" 1 | median)" "$(field "$3" 2 | median)" "${errors% }"
+}
+row GET "nginx (fixed body)" nginx_get
+row GET "flask (1 worker)" flask_get
+row GET "comments-service" svc_get
+row GET-304 "comments-service (If-None-Match)" svc_304
+row POST "nginx (fixed body)" nginx_post
+row POST "flask (1 worker)" flask_post
+row POST "comments-service" svc_post
+row POST "comments-service (synchronous=normal)" svc_post_normal
+row POST "comments-service (synchronous=full)" svc_post_full
 echo
-echo "GET list:  $(ratio "$(field svc_get 1)" "$(field nginx_get 1)") x nginx ceiling (target >= 0.6), $(ratio "$(field svc_get 1)" "$(field flask_get 1)") x flask (target >= 15)"
-echo "POST new:  $(ratio "$(field svc_post 1)" "$(field nginx_post 1)") x nginx ceiling (target >= 0.3), $(ratio "$(field svc_post 1)" "$(field flask_post 1)") x flask (target >= 10)"
+echo "medians over $rounds rounds of the ratios within each round:"
+summary "GET list" svc_get nginx_get "nginx ceiling" 0.75
+summary "GET list" svc_get flask_get "flask" 15
+if [ -z "$etag" ] || [ "$revalidated" != 304 ]; then
+  echo "GET list revalidated: not measured (ETag '$etag', If-None-Match answered $revalidated)"
+fi
+summary "GET list revalidated (304)" svc_304 nginx_get "nginx ceiling" 0.6
+for p in svc_post svc_post_normal svc_post_full; do
+  [ -f "$work/$p.r1" ] || continue
+  label="POST new"
+  target=0.3
+  case "$p" in
+    svc_post_normal) label="POST new, synchronous=normal" ;;
+    svc_post_full) label="POST new, synchronous=full"; target=0.35 ;;
+  esac
+  summary "$label" "$p" nginx_post "nginx ceiling" "$target"
+  summary "$label" "$p" flask_post "flask" 10
+done
 echo "idle RSS:  $((idle_rss_kb / 1024)) MiB ($idle_rss_kb KiB, target < 16 MiB); after load $((loaded_rss_kb / 1024)) MiB"
-echo "ready in:  $ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"
+echo "ready in:  $get_ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"

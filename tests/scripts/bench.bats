@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# scripts/bench.sh from a copy of the repository's tracked files with nothing beside it: the peers
+# it compares against (nginx, the Flask original, the wrk POST script) come from the repository.
+# A short run against the built service; the figures are not judged here, only that every peer
+# and every row was measured.
+
+setup() {
+  ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  SERVICE=${COMMENTS_SERVICE:?COMMENTS_SERVICE must name the built comments-service}
+  CLONE=$BATS_TEST_TMPDIR/clone
+  mkdir -p "$CLONE"
+  # The tracked files as they are in the work tree (a clone, including uncommitted edits).
+  (cd "$ROOT" && git ls-files -z | while IFS= read -r -d '' f; do
+     if [ -e "$f" ]; then printf '%s\0' "$f"; fi
+   done | xargs -0 cp --parents -t "$CLONE")
+}
+
+@test "the benchmark runs from a clone with nothing beside it and measures every peer" {
+  [ ! -e "$CLONE/../shared" ]
+  BENCH_BUILD_DIR=$(dirname "$(dirname "$SERVICE")") \
+    run bash "$CLONE/scripts/bench.sh" --duration 1s --connections 8 --threads 1 --rounds 1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # Each row carries a request rate above zero and no errors.
+  for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' 'GET +comments-service' \
+             'POST +nginx \(fixed body\)' 'POST +flask \(1 worker\)' \
+             'POST +comments-service \(synchronous=normal\)' 'POST +comments-service \(synchronous=full\)'; do
+    grep -E "^$row +[0-9.]*[1-9][0-9.]* +[0-9.]+ +none$" <<<"$output"
+  done
+  grep -E '^GET list +[0-9.]+ x nginx ceiling' <<<"$output"
+  grep -E '^POST new, synchronous=full +[0-9.]+ x nginx ceiling' <<<"$output"
+}
