@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "service/api/responses.hpp"
+#include "service/api/revalidation.hpp"
 #include "service/api/validation.hpp"
 
 namespace comments::api {
@@ -68,6 +69,26 @@ std::optional<std::int64_t> parse_positive(std::string_view s) {
   return v;
 }
 
+// Lists may change at any time: caches (browsers, CDNs) keep them but ask before each use.
+constexpr std::string_view kRevalidate = "no-cache";
+
+// A list answer: 304 without a body when the client holds this list already, else the list.
+Response list_answer(const CachedList& list, const Request& req) {
+  if (none_match_hits(req, list.etag)) {
+    Response res{http::status::not_modified, 11};
+    res.set(http::field::etag, list.etag);
+    res.set(http::field::cache_control, kRevalidate);
+    return res;
+  }
+  auto res = json_response(http::status::ok, list.body);
+  if (!list.link.empty()) {
+    res.set(http::field::link, list.link);
+  }
+  res.set(http::field::etag, list.etag);
+  res.set(http::field::cache_control, kRevalidate);
+  return res;
+}
+
 Response unavailable(const boost::system::error_code& ec, std::string_view what) {
   auto res = error_response(http::status::service_unavailable,
                             std::string(what) + ": " + ec.message() + "; retry later");
@@ -114,7 +135,8 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
 }
 
 asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
-                                                 boost::urls::params_view params) {
+                                                 boost::urls::params_view params,
+                                                 const Request& req) {
   std::size_t limit = max_page_size_;
   std::int64_t after = 0;
   bool plain = true;  // no limit, no cursor: the original API's request, the one we cache
@@ -139,11 +161,7 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
 
   if (plain) {
     if (auto hit = cache_.get(content_id)) {
-      auto res = json_response(http::status::ok, hit->body);
-      if (!hit->link.empty()) {
-        res.set(http::field::link, hit->link);
-      }
-      co_return res;
+      co_return list_answer(*hit, req);
     }
   }
   const std::uint64_t ticket = plain ? cache_.ticket(content_id) : 0;
@@ -163,7 +181,9 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
       exists = !first.comments.empty();
     }
     if (!exists) {
-      co_return error_response(http::status::not_found, "content_id " + content_id + " not found");
+      auto res = error_response(http::status::not_found, "content_id " + content_id + " not found");
+      res.set(http::field::cache_control, kRevalidate);
+      co_return res;
     }
   }
   const bool more = page.comments.size() > limit;
@@ -174,10 +194,8 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
     entry->link = fmt::format("</api/comment/list/{}?limit={}&cursor={}>; rel=\"next\"", content_id,
                               limit, page.comments[count - 1].id);
   }
-  auto res = json_response(http::status::ok, entry->body);
-  if (more) {
-    res.set(http::field::link, entry->link);
-  }
+  entry->etag = entity_tag(entry->body, entry->link);
+  auto res = list_answer(*entry, req);
   if (plain) {
     cache_.put(content_id, ticket, std::move(entry));
   }

@@ -17,8 +17,9 @@ class CommentsHandlers {
                    std::size_t max_page_size);
 
   boost::asio::awaitable<Response> create(const Request& req);
-  // content_id is already decoded and validated.
-  boost::asio::awaitable<Response> list(std::string content_id, boost::urls::params_view params);
+  // content_id is already decoded and validated; req is read for If-None-Match.
+  boost::asio::awaitable<Response> list(std::string content_id, boost::urls::params_view params,
+                                        const Request& req);
 
  private:
   store::Storage& storage_;

@@ -16,6 +16,7 @@ namespace comments::api {
 struct CachedList {
   std::string body;  // the JSON array
   std::string link;  // the Link header value, empty when there is no next page
+  std::string etag;  // entity_tag(body, link), computed once when the entry is built
 };
 
 class ListCache {

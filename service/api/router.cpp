@@ -76,7 +76,7 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
                            "content_id must be 1-128 characters of letters, digits and . _ ~ : -"),
             Route::comment_list};
       }
-      Response res = co_await comments_.list(std::move(id), target->params());
+      Response res = co_await comments_.list(std::move(id), target->params(), req);
       co_return Handled{std::move(res), Route::comment_list};
     }
   }

@@ -204,7 +204,9 @@ class Session {
     res.version(version);
     res.set("X-Content-Type-Options", "nosniff");
     res.keep_alive(keep);
-    res.prepare_payload();
+    if (res.result() != bhttp::status::not_modified) {  // a 304 has no body and no Content-Length
+      res.prepare_payload();
+    }
     if (head) {
       res.body().clear();  // Content-Length stays that of the GET answer
     }

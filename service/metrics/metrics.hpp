@@ -60,8 +60,8 @@ class Metrics {
 
  private:
   static constexpr std::array<std::string_view, 5> kMethods{"GET", "HEAD", "POST", "OTHER", ""};
-  static constexpr std::array<unsigned, 13> kCodes{200, 400, 404, 405, 408, 413, 415,
-                                                   429, 431, 500, 503, 505, 0};
+  static constexpr std::array<unsigned, 14> kCodes{200, 304, 400, 404, 405, 408, 413,
+                                                   415, 429, 431, 500, 503, 505, 0};
   static std::size_t method_index(std::string_view method);
   static std::size_t code_index(unsigned code);
 

@@ -23,10 +23,12 @@ setup() {
   [ "$status" -eq 0 ]
   # Each row carries a request rate above zero and no errors.
   for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' 'GET +comments-service' \
+             'GET-304 +comments-service \(If-None-Match\)' \
              'POST +nginx \(fixed body\)' 'POST +flask \(1 worker\)' \
              'POST +comments-service \(synchronous=normal\)' 'POST +comments-service \(synchronous=full\)'; do
     grep -E "^$row +[0-9.]*[1-9][0-9.]* +[0-9.]+ +none$" <<<"$output"
   done
   grep -E '^GET list +[0-9.]+ x nginx ceiling' <<<"$output"
+  grep -E '^GET list revalidated \(304\) +[0-9.]+ x nginx ceiling' <<<"$output"
   grep -E '^POST new, synchronous=full +[0-9.]+ x nginx ceiling' <<<"$output"
 }

@@ -8,7 +8,7 @@ using comments::api::ListCache;
 
 namespace {
 ListCache::Entry entry(std::string body) {
-  return std::make_shared<const CachedList>(CachedList{std::move(body), {}});
+  return std::make_shared<const CachedList>(CachedList{std::move(body), {}, {}});
 }
 }  // namespace
 
