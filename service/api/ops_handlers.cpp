@@ -1,4 +1,6 @@
-// Liveness never looks at storage (a database outage must not restart pods); readiness does.
+// Liveness never looks at storage (a database outage must not restart pods); readiness does, and
+// tells clients only that storage is unavailable: the database's own message names the user,
+// host, port and database, so it goes to the log (storage.cpp logs it), never into a response.
 #include "service/api/ops_handlers.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -32,7 +34,7 @@ Response OpsHandlers::readyz() const {
   if (!storage_.healthy()) {
     metrics_.ready().Set(0);
     return error_response(http::status::service_unavailable,
-                          "storage unavailable: " + storage_.last_error());
+                          "storage unavailable; the service log has the reason");
   }
   metrics_.ready().Set(1);
   boost::json::object o;

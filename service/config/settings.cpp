@@ -132,7 +132,8 @@ std::vector<Setting> make_table() {
            .env = "TRUSTED_PROXY_HOPS",
            .default_value = "0",
            .help = "With N proxies in front (ingress, load balancer), the client is the N-th "
-                   "X-Forwarded-For entry from the right (0: the peer address)"}),
+                   "X-Forwarded-For entry from the right, across all its lines, when it is an IP "
+                   "address (else the peer); 0: the peer address"}),
       row(&Config::header_timeout, duration(true),
           {.name = "header-timeout",
            .env = "HEADER_TIMEOUT",

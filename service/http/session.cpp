@@ -1,5 +1,6 @@
-// One connection: read a request under a deadline, handle it, write the answer, repeat while
-// keep-alive. Every protocol error becomes a JSON error or a closed connection, never a crash.
+// One connection: read a request under a deadline per phase, handle it, write the answer, repeat
+// while keep-alive. Every protocol error becomes a JSON error and a lingering close, or a closed
+// connection, never a crash.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -9,10 +10,13 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <chrono>
 #include <optional>
+#include <vector>
 
 #include "service/api/responses.hpp"
+#include "service/http/framing.hpp"
 #include "service/http/worker.hpp"
 #include "service/log/logger.hpp"
 
@@ -24,7 +28,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kHeaderLimit = 16 * 1024;
+// Lingering close bounds (nginx: lingering_time 30 s, lingering_timeout 5 s, no byte bound).
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr auto kLingerIdle = std::chrono::seconds(1);
+constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
 
 std::string_view method_label(bhttp::verb v) {
   switch (v) {
@@ -66,18 +73,24 @@ class Session {
     SessionState state{&stream_, false};
     if (shared_.limiter.enabled()) {
       beast::error_code ec;
-      peer_ = stream_.socket().remote_endpoint(ec).address().to_string();
+      peer_ = stream_.socket().remote_endpoint(ec).address();
     }
     Registration registration(shared_, worker_, state);
     const auto& opt = shared_.options;
+    // A new connection is under the header timeout from its first moment, as nginx's
+    // client_header_timeout: one that never sends a byte must not hold a slot for the idle timeout.
+    stream_.expires_after(opt.header_timeout);
+    bool first = true;
     for (;;) {
       if (buffer_.size() == 0) {
-        // Between requests: wait for the first byte under the idle timeout.
+        // Between requests: wait for the first byte (of a later request: under the idle timeout).
         if (shared_.stopping.load(std::memory_order_relaxed)) {
           break;
         }
         state.idle = true;
-        stream_.expires_after(opt.idle_timeout);
+        if (!first) {
+          stream_.expires_after(opt.idle_timeout);
+        }
         auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
         state.idle = false;
         if (ec) {
@@ -85,25 +98,13 @@ class Session {
         }
         buffer_.commit(n);
       }
+      if (!first) {
+        stream_.expires_after(opt.header_timeout);  // from the request's first byte
+      }
+      first = false;
 
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(kHeaderLimit);
-      parser.body_limit(opt.max_body_bytes);
-      stream_.expires_after(opt.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
-      if (hec) {
-        if (hec == bhttp::error::header_limit) {
-          co_await reject(bhttp::status::request_header_fields_too_large, "request headers too large");
-        } else if (hec == bhttp::error::body_limit) {  // a Content-Length over the limit
-          co_await reject(bhttp::status::payload_too_large,
-                          "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
-                          parser.get().method());
-        } else if (hec == beast::error::timeout) {
-          // The stream closed the socket on timeout (as nginx does for slow headers): nothing to send.
-        } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
-                   hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
-          co_await reject(bhttp::status::bad_request, "malformed HTTP request");
-        }
+      if (!co_await read_head(parser)) {
         break;
       }
       if (auto length = parser.content_length(); length && *length > opt.max_body_bytes) {
@@ -185,9 +186,14 @@ class Session {
     if (!shared_.limiter.enabled() || !req.target().starts_with("/api/")) {
       return std::nullopt;
     }
-    const auto key = RateLimiter::client_key(peer_, req["X-Forwarded-For"],
-                                             shared_.options.trusted_proxy_hops);
-    const auto verdict = shared_.limiter.admit(key);
+    std::vector<std::string_view> forwarded;
+    if (shared_.options.trusted_proxy_hops > 0) {
+      for (const auto& f : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) {
+        forwarded.push_back(f.value());
+      }
+    }
+    const auto client = client_address(peer_, forwarded, shared_.options.trusted_proxy_hops);
+    const auto verdict = shared_.limiter.admit(key_of(client));
     if (verdict.allowed) {
       return std::nullopt;
     }
@@ -212,6 +218,58 @@ class Session {
     }
   }
 
+  // Reads the request head into the parser under the deadline already set. Bytes whose framing
+  // is ambiguous (framing.hpp) are refused before Beast sees them. False when the connection is
+  // to be closed: answered 4xx, or timed out or closed by the client (nothing to answer).
+  asio::awaitable<bool> read_head(bhttp::request_parser<bhttp::string_body>& parser) {
+    HeadScanner scanner;
+    std::size_t length = 0;
+    for (;;) {
+      const auto data = buffer_.data();
+      const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+      const auto scanned = scanner.scan(bytes);
+      if (!scanned.error.empty()) {
+        co_await reject(bhttp::status::bad_request, "malformed HTTP request: " + std::string(scanned.error));
+        co_return false;
+      }
+      if (scanned.length > kMaxHeadBytes || (scanned.length == 0 && bytes.size() >= kMaxHeadBytes)) {
+        co_await reject(bhttp::status::request_header_fields_too_large, "request headers too large");
+        co_return false;
+      }
+      if (scanned.length > 0) {
+        length = scanned.length;
+        if (auto error = check_request_head(bytes.substr(0, length)); !error.empty()) {
+          co_await reject(bhttp::status::bad_request, "malformed HTTP request: " + std::string(error));
+          co_return false;
+        }
+        break;
+      }
+      auto [ec, n] = co_await stream_.async_read_some(
+          buffer_.prepare(std::min<std::size_t>(4096, kMaxHeadBytes - bytes.size())), kTuple);
+      if (ec) {
+        co_return false;  // a timeout closed the socket (as nginx does for slow headers), or the client left
+      }
+      buffer_.commit(n);
+    }
+    parser.header_limit(kMaxHeadBytes);
+    parser.body_limit(shared_.options.max_body_bytes);
+    beast::error_code ec;
+    const auto used = parser.put(asio::buffer(buffer_.data().data(), length), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit
+      co_await reject(bhttp::status::payload_too_large,
+                      "request body larger than " + std::to_string(shared_.options.max_body_bytes) +
+                          " bytes",
+                      parser.get().method());
+      co_return false;
+    }
+    if (ec || !parser.is_header_done()) {
+      co_await reject(bhttp::status::bad_request, "malformed HTTP request");
+      co_return false;
+    }
+    co_return true;
+  }
+
   // Answers a request that could not be read whole, then the caller closes the connection.
   asio::awaitable<void> reject(bhttp::status status, std::string message,
                                bhttp::verb method = bhttp::verb::unknown) {
@@ -221,6 +279,35 @@ class Session {
     stream_.expires_after(std::chrono::seconds(2));
     auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
     record(t0, method, api::Route::unmatched, res.result_int(), written, {});
+    if (!ec) {
+      co_await linger();
+    }
+  }
+
+  // Lingering close, as nginx does: after an early answer the client may still be sending (a
+  // body we refused, the rest of a bad request). Closing with unread bytes resets the connection,
+  // and the reset can destroy the answer before the client reads it. So: send FIN, then read and
+  // discard until the client closes too, for a bounded time and number of bytes.
+  asio::awaitable<void> linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
+    std::size_t discarded = 0;
+    while (discarded < kLingerBytes) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        break;
+      }
+      // A client that stops sending without closing is given kLingerIdle, not the whole time.
+      stream_.expires_after(std::min<std::chrono::steady_clock::duration>(left, kLingerIdle));
+      buffer_.clear();
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), kTuple);
+      if (ec) {
+        break;
+      }
+      discarded += n;
+    }
+    buffer_.clear();
   }
 
   void record(std::chrono::steady_clock::time_point t0, bhttp::verb method, api::Route route,
@@ -245,7 +332,7 @@ class Session {
   Worker& worker_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::string peer_;  // only filled when rate limiting is on
+  asio::ip::address peer_;  // only filled when rate limiting is on
 };
 
 }  // namespace

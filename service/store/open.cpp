@@ -25,7 +25,8 @@ std::unique_ptr<Backend> open(std::string_view url, const OpenOptions& options) 
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     return std::make_unique<PostgresBackend>(std::string(url), options);
   }
-  throw std::invalid_argument("unknown storage URL '" + std::string(url) +
+  // Only the scheme is repeated: the rest may hold a password.
+  throw std::invalid_argument("unknown storage URL scheme '" + std::string(url.substr(0, url.find(':'))) +
                               "': use memory:, sqlite:<path> or postgresql://…");
 }
 

@@ -317,6 +317,13 @@ void check_url(const std::string& url) {
         userinfo.find(reason.substr(q1 + 1, q2 - q1 - 1)) != std::string::npos) {
       reason = "a malformed user or password part";
     }
+    // Some messages quote the whole URL ("in URI: \"postgresql://user:secret@[::1/db\"").
+    const auto colon = userinfo.find(':');
+    const std::string password = colon == std::string::npos ? "" : userinfo.substr(colon + 1);
+    for (auto p = password.empty() ? std::string::npos : reason.find(password); p != std::string::npos;
+         p = reason.find(password, p)) {
+      reason.replace(p, password.size(), "********");
+    }
   }
   throw std::invalid_argument(
       "not a valid PostgreSQL URL (postgresql://user@host:5432/database?param=value): " + reason);

@@ -62,16 +62,17 @@ std::string Storage::last_error() const {
 
 void Storage::record(bool ok, const std::string& error) {
   const bool was = healthy_.exchange(ok, std::memory_order_relaxed);
+  bool new_reason = false;
   if (!ok) {
     std::lock_guard lock(error_mutex_);
+    new_reason = last_error_ != error;
     last_error_ = error;
   }
-  if (was != ok) {
-    if (ok) {
-      log::info("storage available again", {{"backend", backend_->name()}});
-    } else {
-      log::error("storage unavailable", {{"backend", backend_->name()}, {"error", error}});
-    }
+  if (ok && !was) {
+    log::info("storage available again", {{"backend", backend_->name()}});
+  } else if (!ok && (was || new_reason)) {
+    // The only place the reason is told (/readyz does not): also when storage was never up.
+    log::error("storage unavailable", {{"backend", backend_->name()}, {"error", error}});
   }
 }
 

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <thread>
 
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
@@ -143,4 +145,82 @@ TEST_CASE("a flood of bad requests leaves the server serving") {
   }
   REQUIRE(s.running());
   CHECK(HttpClient(s.port()).get("/healthz").status == 200);
+}
+
+TEST_CASE("a connection that never sends a byte is closed by the header timeout, not the idle timeout") {
+  auto s = start({"--header-timeout", "300ms", "--idle-timeout", "60s"});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto silent = c.exchange("", 5000);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(silent.closed);
+  CHECK(silent.bytes.empty());
+  CHECK(waited < 3s);
+  // Once a request was answered, the idle timeout applies between requests.
+  HttpClient kept(s.port());
+  REQUIRE(kept.get("/healthz").status == 200);
+  std::this_thread::sleep_for(600ms);  // longer than the header timeout, far shorter than idle
+  CHECK(kept.get("/healthz").status == 200);
+  CHECK(kept.connected());
+}
+
+TEST_CASE("the 413 for a large body is read by a client that sends it all first: 20 of 20") {
+  auto s = start();  // --max-body-bytes 64KiB
+  REQUIRE(s.wait_listening());
+  const std::string body(2 * 1024 * 1024, 'x');
+  const std::string request = "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  int read_413 = 0;
+  for (int i = 0; i < 20; ++i) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket sock(ioc);
+    sock.open(boost::asio::ip::tcp::v4());
+    // A send buffer far smaller than the body, as over any real network: the body is still being
+    // sent when the answer comes. A reset while sending is what the client reports (curl: 55).
+    sock.set_option(boost::asio::socket_base::send_buffer_size(64 * 1024));
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), s.port()});
+    boost::system::error_code ec;
+    boost::asio::write(sock, boost::asio::buffer(request), ec);
+    std::string answer(64, '\0');
+    std::size_t n = 0;
+    if (!ec) {
+      n = boost::asio::read(sock, boost::asio::buffer(answer), boost::asio::transfer_at_least(12), ec);
+    }
+    read_413 += answer.substr(0, n).starts_with("HTTP/1.1 413") ? 1 : 0;
+  }
+  CHECK(read_413 == 20);
+  CHECK(HttpClient(s.port()).get("/healthz").status == 200);
+}
+
+TEST_CASE("a 400 in the middle of a body is read too, and the connection closes") {
+  auto s = start();
+  REQUIRE(s.wait_listening());
+  // A bad chunk size comes first; the rest of a 1 MiB body follows.
+  const std::string request = "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + std::string(1024 * 1024, 'x');
+  HttpClient c(s.port());
+  const auto out = c.exchange(request, 10000);
+  CHECK_THAT(out.bytes, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK(out.closed);
+}
+
+TEST_CASE("every X-Forwarded-For line counts: a client's own line does not escape the rate limit") {
+  auto s = start({"--rate-limit", "1", "--rate-burst", "3", "--trusted-proxy-hops", "1"});
+  REQUIRE(s.wait_listening());
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    // The client writes its own line first; the trusted proxy appends one with the real address.
+    HttpClient c(s.port());
+    const auto out = c.raw("GET /api/comment/list/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                           "X-Forwarded-For: 198.51.100." + std::to_string(i) + "\r\n"
+                           "X-Forwarded-For: 203.0.113.7\r\n\r\n", 2000);
+    limited += out.starts_with("HTTP/1.1 429") ? 1 : 0;
+  }
+  CHECK(limited >= 6);
+  // Another client behind the same proxy is not affected.
+  HttpClient other(s.port());
+  CHECK_THAT(other.raw("GET /api/comment/list/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "X-Forwarded-For: 203.0.113.8\r\n\r\n", 2000),
+             Catch::StartsWith("HTTP/1.1 404"));
 }

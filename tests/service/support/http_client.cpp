@@ -130,22 +130,25 @@ HttpResponse HttpClient::post_comment(const std::string& email, const std::strin
                                            content_id_json + "}");
 }
 
-std::string HttpClient::raw(const std::string& bytes, int timeout_ms) {
+HttpClient::Exchange HttpClient::exchange(const std::string& bytes, int timeout_ms) {
   close();
   connect();
-  std::string out;
+  Exchange result;
+  std::string& out = result.bytes;
   std::array<char, 4096> chunk{};
   std::function<void(boost::system::error_code, std::size_t)> on_read =
       [&](boost::system::error_code ec, std::size_t n) {
         out.append(chunk.data(), n);
         if (!ec) {
           socket_.async_read_some(asio::buffer(chunk), on_read);
+        } else if (ec != asio::error::operation_aborted) {  // aborted: our own timeout
+          result.closed = true;
         }
       };
-  asio::async_write(socket_, asio::buffer(bytes), [&](boost::system::error_code ec, std::size_t) {
-    if (!ec) {
-      socket_.async_read_some(asio::buffer(chunk), on_read);
-    }
+  // Everything is written before reading, as a simple client does; read even when the write
+  // failed: the server may have answered and closed before taking it all.
+  asio::async_write(socket_, asio::buffer(bytes), [&](boost::system::error_code, std::size_t) {
+    socket_.async_read_some(asio::buffer(chunk), on_read);
   });
   try {
     run_for(std::chrono::milliseconds(timeout_ms), "raw");
@@ -153,7 +156,7 @@ std::string HttpClient::raw(const std::string& bytes, int timeout_ms) {
     // The server kept the connection open: return what it sent so far.
   }
   close();
-  return out;
+  return result;
 }
 
 }  // namespace comments::testing

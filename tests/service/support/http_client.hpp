@@ -37,7 +37,12 @@ class HttpClient {
                             const std::string& content_id_json);
 
   // Raw bytes out, whatever comes back until the server closes or the timeout (ms) passes.
-  std::string raw(const std::string& bytes, int timeout_ms = 5000);
+  std::string raw(const std::string& bytes, int timeout_ms = 5000) { return exchange(bytes, timeout_ms).bytes; }
+  struct Exchange {
+    std::string bytes;
+    bool closed = false;  // the server closed or reset the connection (else: the timeout passed)
+  };
+  Exchange exchange(const std::string& bytes, int timeout_ms = 5000);
   bool connected() const { return socket_.is_open(); }
   void close();
 

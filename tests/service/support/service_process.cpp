@@ -26,9 +26,16 @@ std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// The binary under test: this build's, or COMMENTS_TEST_SERVICE_BIN to show that a test fails
+// against another one (an older build, say).
+std::string service_binary() {
+  const char* other = std::getenv("COMMENTS_TEST_SERVICE_BIN");
+  return other != nullptr && *other != '\0' ? other : COMMENTS_SERVICE_BIN;
+}
+
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const std::filesystem::path& log) {
-  std::vector<std::string> argv_s{COMMENTS_SERVICE_BIN};
+  std::vector<std::string> argv_s{service_binary()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) {
