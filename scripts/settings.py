@@ -49,6 +49,7 @@ TAKES = {
     "address": "IP address",
     "storage URL": "storage URL",
     "optional digest": "digest or empty",
+    "optional port": "0 to 65535 or empty",
 }
 
 

@@ -1,5 +1,6 @@
 // comments-service: parses configuration and wires the capabilities together; nothing else.
 #include <iostream>
+#include <optional>
 
 #include "comments/version.hpp"
 #include "service/api/comments_handlers.hpp"
@@ -17,6 +18,9 @@
 namespace {
 
 using namespace comments;
+
+// The admin listener's connection cap: probes and scrapes need a handful.
+constexpr std::size_t kAdminConnections = 64;
 
 int serve(const config::Config& c) {
   log::init(c.log_level, c.log_format);
@@ -49,7 +53,7 @@ int serve(const config::Config& c) {
   api::Readiness readiness;
   api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size);
   api::OpsHandlers ops(storage, readiness, metrics, c.image_digest);
-  api::Router router(comments, ops);
+  api::Router router(comments, ops, {.api = true, .ops = c.ops_on_public_port});
   http::Server server({.address = c.listen,
                        .port = c.port,
                        .threads = c.threads,
@@ -61,23 +65,53 @@ int serve(const config::Config& c) {
                        .trusted_proxy_hops = c.trusted_proxy_hops,
                        .header_timeout = c.header_timeout,
                        .body_timeout = c.body_timeout,
-                       .idle_timeout = c.idle_timeout},
+                       .idle_timeout = c.idle_timeout,
+                       .max_connections_per_client = c.max_connections_per_client,
+                       .body_memory_budget = c.body_memory_budget},
                       router, metrics);
+  // Probes and scrapes on a listener of their own: however many connections clients hold on the
+  // public port, the kubelet's and Prometheus's get through.
+  api::Router admin_router(comments, ops, {.api = false, .ops = true});
+  std::optional<http::Server> admin;
+  if (c.admin_port) {
+    admin.emplace(http::ServerOptions{.address = c.listen,
+                                      .port = *c.admin_port,
+                                      .threads = 1,
+                                      .max_connections = kAdminConnections,
+                                      .max_in_flight = kAdminConnections,
+                                      .max_body_bytes = 1024,
+                                      .header_timeout = c.header_timeout,
+                                      .body_timeout = c.body_timeout,
+                                      .idle_timeout = c.idle_timeout,
+                                      .body_memory_budget = 1024 * kAdminConnections,
+                                      .admin = true},
+                  admin_router, metrics);
+  }
   try {
     server.start();
+    if (admin) {
+      admin->start();
+    }
   } catch (const std::exception& e) {
-    log::error("cannot listen", {{"address", c.listen}, {"port", c.port}, {"error", e.what()}});
+    log::error("cannot listen", {{"address", c.listen},
+                                 {"port", c.port},
+                                 {"admin_port", c.admin_port ? static_cast<std::int64_t>(*c.admin_port) : -1},
+                                 {"error", e.what()}});
     storage.stop();
     return 1;
   }
+  if (admin) {  // first: whoever waits for "listening" finds the admin port logged too
+    log::lifecycle("admin listening", {{"address", c.listen}, {"admin_port", admin->port()}});
+  }
   log::lifecycle("listening", {{"address", c.listen},
-                          {"port", server.port()},
-                          {"storage", backend_name},
-                          {"threads", c.threads},
-                          {"version", build::version},
-                          {"revision", build::revision},
-                          {"log_level", config::to_string(c.log_level)}});
-  return shutdown::run_until_signalled(server, storage, readiness,
+                               {"port", server.port()},
+                               {"storage", backend_name},
+                               {"threads", c.threads},
+                               {"ops_on_public_port", c.ops_on_public_port},
+                               {"version", build::version},
+                               {"revision", build::revision},
+                               {"log_level", config::to_string(c.log_level)}});
+  return shutdown::run_until_signalled(server, admin ? &*admin : nullptr, storage, readiness,
                                        {.delay = c.shutdown_delay, .drain = c.drain_timeout});
 }
 

@@ -31,7 +31,10 @@ rel_require hey curl python3
 bin=$(rel_binary "$bin")
 rel_init
 
+# The body budget is raised to hold every trickled body: this test is about the timeouts (the
+# budget itself is hostile.sh --attack bodies).
 rel_start service "$bin" --port 0 --storage memory: --header-timeout "$header_timeout" \
+  --body-memory-budget $(((connections / 2 + 1) * 60000)) \
   --body-timeout "$body_timeout" --shutdown-delay 0s
 url="http://127.0.0.1:$REL_PORT"
 rel_loopback_only 127.0.0.1

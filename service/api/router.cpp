@@ -29,7 +29,8 @@ Route route_of(std::string_view target) {
   return Route::unmatched;
 }
 
-Router::Router(CommentsHandlers& comments, OpsHandlers& ops) : comments_(comments), ops_(ops) {}
+Router::Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope)
+    : comments_(comments), ops_(ops), scope_(scope) {}
 
 boost::asio::awaitable<Handled> Router::handle(const Request& req) {
   std::string failure;
@@ -53,6 +54,9 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
   const auto path = std::string_view(target->encoded_path());
   const auto method = req.method();
 
+  if (!scope_.api && path.starts_with("/api/")) {
+    co_return Handled{error_response(http::status::not_found, "no such route"), Route::unmatched};
+  }
   if (path == "/api/comment/new") {
     if (method != http::verb::post) {
       co_return Handled{method_not_allowed("POST"), Route::comment_new};
@@ -91,7 +95,7 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
                                            {"/version", Route::version, &OpsHandlers::version},
                                            {"/metrics", Route::metrics, &OpsHandlers::metrics}}};
   for (const auto& op : kOps) {
-    if (path == op.path) {
+    if (scope_.ops && path == op.path) {
       if (!is_get_or_head(method)) {
         co_return Handled{method_not_allowed("GET, HEAD"), op.route};
       }

@@ -12,9 +12,16 @@ namespace comments::api {
 // The route a target would match, from its path alone (for labelling answers given before routing).
 Route route_of(std::string_view target);
 
+// Which routes a listener serves: the public port the API (and, unless turned off, the operator
+// endpoints), the admin port only the operator endpoints. Anything else is 404.
+struct Scope {
+  bool api = true;
+  bool ops = true;
+};
+
 class Router {
  public:
-  Router(CommentsHandlers& comments, OpsHandlers& ops);
+  Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope = {});
   // Never throws: exceptions from handlers become 500 responses.
   boost::asio::awaitable<Handled> handle(const Request& req);
 
@@ -23,6 +30,7 @@ class Router {
 
   CommentsHandlers& comments_;
   OpsHandlers& ops_;
+  Scope scope_;
 };
 
 }  // namespace comments::api

@@ -149,7 +149,7 @@ ParseOutcome parse(int argc, const char* const* argv) {
 
   auto* hc = app.add_subcommand("healthcheck", "Probe a running service; exit 0 when healthy");
   hc->add_option("url", cmd.healthcheck.url,
-                 "URL to probe (default http://127.0.0.1:$PORT/healthz)");
+                 "URL to probe (default http://127.0.0.1:$ADMIN_PORT/healthz, else $PORT)");
   const auto timeout = duration(true);
   std::string hc_timeout = "2s";
   hc->add_option("--timeout", hc_timeout, "Probe timeout")
@@ -173,6 +173,20 @@ ParseOutcome parse(int argc, const char* const* argv) {
   for (std::size_t i = 0; i < table.size(); ++i) {
     table[i].apply(c, texts[i]);
   }
+  if (c.body_memory_budget < c.max_body_bytes) {
+    std::cerr << "--body-memory-budget: must be at least --max-body-bytes (" << c.max_body_bytes
+              << " bytes)\n";
+    return {std::nullopt, 2};
+  }
+  if (!c.ops_on_public_port && !c.admin_port) {
+    std::cerr << "--ops-on-public-port false needs --admin-port: probes and scrapes would have "
+                 "nowhere to go\n";
+    return {std::nullopt, 2};
+  }
+  if (c.admin_port && *c.admin_port != 0 && *c.admin_port == c.port) {
+    std::cerr << "--admin-port: must differ from --port (" << c.port << ")\n";
+    return {std::nullopt, 2};
+  }
   if (c.rate_burst <= 0) {
     c.rate_burst = std::max(1.0, 2 * c.rate_limit);
   }
@@ -186,7 +200,8 @@ ParseOutcome parse(int argc, const char* const* argv) {
     cmd.kind = Command::Kind::healthcheck;
     cmd.healthcheck.timeout = *timeout.parse(hc_timeout);
     if (cmd.healthcheck.url.empty()) {
-      cmd.healthcheck.url = "http://127.0.0.1:" + std::to_string(c.port) + "/healthz";
+      const auto probe_port = c.admin_port && *c.admin_port != 0 ? *c.admin_port : c.port;
+      cmd.healthcheck.url = "http://127.0.0.1:" + std::to_string(probe_port) + "/healthz";
     }
   } else if (check_only) {
     cmd.kind = Command::Kind::check;

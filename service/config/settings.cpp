@@ -134,6 +134,30 @@ std::vector<Setting> make_table() {
            .help = "With N proxies in front (ingress, load balancer), the client is the N-th "
                    "X-Forwarded-For entry from the right, across all its lines, when it is an IP "
                    "address (else the peer); 0: the peer address"}),
+      row(&Config::max_connections_per_client, integer<std::size_t>(0, 1'000'000),
+          {.name = "max-connections-per-client",
+           .env = "MAX_CONNECTIONS_PER_CLIENT",
+           .default_value = "0",
+           .help = "Connections one client address may hold; beyond it new ones are closed at "
+                   "once (0: no cap; behind a proxy, the proxy is the client)"}),
+      row(&Config::body_memory_budget, size(true),
+          {.name = "body-memory-budget",
+           .env = "BODY_MEMORY_BUDGET",
+           .default_value = "16MiB",
+           .help = "Request bodies being received at once, all connections together; beyond it "
+                   "a new body gets 503 (at least --max-body-bytes)"}),
+      row(&Config::admin_port, optional_port(),
+          {.name = "admin-port",
+           .env = "ADMIN_PORT",
+           .default_value = "",
+           .help = "Port of the admin listener serving /healthz, /readyz, /metrics and /version "
+                   "under its own connection cap (0: any free port; empty: none)"}),
+      row(&Config::ops_on_public_port, boolean(),
+          {.name = "ops-on-public-port",
+           .env = "OPS_ON_PUBLIC_PORT",
+           .default_value = "true",
+           .help = "Whether --port also serves /healthz, /readyz, /metrics and /version (false "
+                   "needs --admin-port)"}),
       row(&Config::header_timeout, duration(true),
           {.name = "header-timeout",
            .env = "HEADER_TIMEOUT",

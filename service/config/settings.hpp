@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,10 @@ struct Config {
   std::chrono::milliseconds shutdown_delay{};
   std::chrono::milliseconds drain_timeout{};
   std::string image_digest;  // "" unless the manifests pass the image's digest; /version reports it
+  std::optional<std::uint16_t> admin_port;  // the admin listener (0: any free port); none when unset
+  bool ops_on_public_port{};                // /healthz, /readyz, /metrics, /version on --port too
+  std::size_t max_connections_per_client{};  // 0: no cap
+  std::size_t body_memory_budget{};          // request bodies being received, all connections
 };
 
 // Where a deployment tool sets a setting instead of taking it from its `config` mapping.

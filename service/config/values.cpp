@@ -271,4 +271,20 @@ const Parser<std::string>& optional_digest() {
   return p;
 }
 
+const Parser<std::optional<std::uint16_t>>& optional_port() {
+  static const Parser<std::optional<std::uint16_t>> p = [] {
+    Format f = make_format("optional port", "(?:" + integer_pattern(0, 65535) + ")?",
+                           "a port from 0 to 65535, or empty for none");
+    f.integers = {0, 65535};
+    return Parser<std::optional<std::uint16_t>>{
+        std::move(f), [](std::string_view t) -> std::optional<std::uint16_t> {
+          if (t.empty()) {
+            return std::nullopt;
+          }
+          return static_cast<std::uint16_t>(std::stoul(std::string(t)));
+        }};
+  }();
+  return p;
+}
+
 }  // namespace comments::config

@@ -106,5 +106,7 @@ const Format& image_tag();
 const Format& digest();
 // A digest, or "" for none.
 const Parser<std::string>& optional_digest();
+// A TCP port from 0 to 65535, or "" for none.
+const Parser<std::optional<std::uint16_t>>& optional_port();
 
 }  // namespace comments::config

@@ -21,17 +21,27 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 // Takes one accepted connection: closed at once beyond the cap or when stopping, else a session.
 void admit(Shared& shared, Worker& worker, tcp::socket socket) {
+  boost::system::error_code ignored;
   if (shared.connections.load(std::memory_order_relaxed) >= shared.options.max_connections ||
       shared.stopping.load(std::memory_order_relaxed)) {
     shared.metrics.connections_rejected().Increment();
-    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec).address();
+  if (ec) {
+    socket.close(ignored);  // gone already
+    return;
+  }
+  if (shared.per_client.enabled() && !shared.per_client.try_open(key_of(peer))) {
+    shared.metrics.connections_rejected().Increment();
     socket.close(ignored);
     return;
   }
   shared.connections.fetch_add(1, std::memory_order_relaxed);
-  boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  asio::co_spawn(worker.ioc, run_session(shared, worker, std::move(socket)),
+  asio::co_spawn(worker.ioc, run_session(shared, worker, std::move(socket), peer),
                  [](const std::exception_ptr& e) {
                    if (e) {
                      try {
@@ -82,10 +92,12 @@ asio::awaitable<void> accept_loop(Shared& shared, Worker& worker) {
 Server::Server(ServerOptions options, api::Router& router, metrics::Metrics& metrics)
     : shared_(std::make_unique<Shared>(std::move(options), router, metrics)) {
   // Gauges read from the counters at scrape time: nothing extra on the request path.
-  metrics.on_collect([s = shared_.get()](metrics::Metrics& m) {
-    m.in_flight().Set(static_cast<double>(s->in_flight.load(std::memory_order_relaxed)));
-    m.connections_open().Set(static_cast<double>(s->connections.load(std::memory_order_relaxed)));
-  });
+  if (!shared_->options.admin) {
+    metrics.on_collect([s = shared_.get()](metrics::Metrics& m) {
+      m.in_flight().Set(static_cast<double>(s->in_flight.load(std::memory_order_relaxed)));
+      m.connections_open().Set(static_cast<double>(s->connections.load(std::memory_order_relaxed)));
+    });
+  }
 }
 
 Server::~Server() { stop(); }

@@ -27,6 +27,11 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{};
   std::chrono::milliseconds body_timeout{};
   std::chrono::milliseconds idle_timeout{};
+  std::size_t max_connections_per_client{};  // 0: no cap
+  std::size_t body_memory_budget{};          // request bodies being read, all connections
+  // The admin listener: serves what its router serves (the operator endpoints) under its own
+  // connection cap, and stays out of the public gauges (open connections, requests in flight).
+  bool admin = false;
 };
 
 struct Shared;

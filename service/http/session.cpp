@@ -32,6 +32,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr auto kLingerIdle = std::chrono::seconds(1);
 constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
+constexpr std::size_t kIdleBufferBytes = 8 * 1024;
 
 std::string_view method_label(bhttp::verb v) {
   switch (v) {
@@ -49,11 +50,17 @@ std::string_view method_label(bhttp::verb v) {
 // Keeps the worker's view of its connections and the shared counters right on every exit path.
 class Registration {
  public:
-  Registration(Shared& shared, Worker& worker, SessionState& state)
-      : shared_(shared), worker_(worker), it_(worker.sessions.insert(worker.sessions.end(), &state)) {}
+  Registration(Shared& shared, Worker& worker, SessionState& state, const asio::ip::address& peer)
+      : shared_(shared),
+        worker_(worker),
+        it_(worker.sessions.insert(worker.sessions.end(), &state)),
+        peer_(key_of(peer)) {}
   ~Registration() {
     worker_.sessions.erase(it_);
     shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+    if (shared_.per_client.enabled()) {
+      shared_.per_client.close(peer_);
+    }
   }
   Registration(const Registration&) = delete;
   Registration& operator=(const Registration&) = delete;
@@ -62,20 +69,30 @@ class Registration {
   Shared& shared_;
   Worker& worker_;
   std::list<SessionState*>::iterator it_;
+  ClientKey peer_;
+};
+
+// The part of the body budget one request holds, given back when the request is done.
+class BodyCharge {
+ public:
+  BodyCharge(BodyBudget& budget, std::size_t bytes) : budget_(budget), bytes_(bytes) {}
+  ~BodyCharge() { budget_.give_back(bytes_); }
+  BodyCharge(const BodyCharge&) = delete;
+  BodyCharge& operator=(const BodyCharge&) = delete;
+
+ private:
+  BodyBudget& budget_;
+  std::size_t bytes_;
 };
 
 class Session {
  public:
-  Session(Shared& shared, Worker& worker, tcp::socket socket)
-      : shared_(shared), worker_(worker), stream_(std::move(socket)) {}
+  Session(Shared& shared, Worker& worker, tcp::socket socket, asio::ip::address peer)
+      : shared_(shared), worker_(worker), stream_(std::move(socket)), peer_(peer) {}
 
   asio::awaitable<void> run() {
     SessionState state{&stream_, false};
-    if (shared_.limiter.enabled()) {
-      beast::error_code ec;
-      peer_ = stream_.socket().remote_endpoint(ec).address();
-    }
-    Registration registration(shared_, worker_, state);
+    Registration registration(shared_, worker_, state, peer_);
     const auto& opt = shared_.options;
     // A new connection is under the header timeout from its first moment, as nginx's
     // client_header_timeout: one that never sends a byte must not hold a slot for the idle timeout.
@@ -83,6 +100,9 @@ class Session {
     bool first = true;
     for (;;) {
       if (buffer_.size() == 0) {
+        if (buffer_.capacity() > kIdleBufferBytes) {
+          buffer_.shrink_to_fit();  // what a large head grew is not kept while idle
+        }
         // Between requests: wait for the first byte (of a later request: under the idle timeout).
         if (shared_.stopping.load(std::memory_order_relaxed)) {
           break;
@@ -113,7 +133,20 @@ class Session {
                         parser.get().method());
         break;
       }
+      std::optional<BodyCharge> charge;
       if (!parser.is_done()) {
+        // The body is buffered whole before the request is handled: it takes its Content-Length
+        // (a chunked one: the largest body) from the service-wide budget, or gets a 503. Without
+        // it, thousands of stalled bodies each held their full size.
+        const std::size_t bytes = parser.content_length().value_or(opt.max_body_bytes);
+        if (!shared_.bodies.try_take(bytes)) {
+          shared_.metrics.requests_shed().Increment();
+          co_await reject(bhttp::status::service_unavailable,
+                          "too many request bodies in progress; retry later", parser.get().method(),
+                          true);
+          break;
+        }
+        charge.emplace(shared_.bodies, bytes);
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
           stream_.expires_after(opt.body_timeout);
@@ -272,9 +305,12 @@ class Session {
 
   // Answers a request that could not be read whole, then the caller closes the connection.
   asio::awaitable<void> reject(bhttp::status status, std::string message,
-                               bhttp::verb method = bhttp::verb::unknown) {
+                               bhttp::verb method = bhttp::verb::unknown, bool retry = false) {
     const auto t0 = std::chrono::steady_clock::now();
     auto res = api::error_response(status, message);
+    if (retry) {
+      res.set(bhttp::field::retry_after, "1");
+    }
     finish(res, 11, false, false);
     stream_.expires_after(std::chrono::seconds(2));
     auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
@@ -291,6 +327,9 @@ class Session {
   asio::awaitable<void> linger() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // What lingers holds no buffer of its own: thousands may linger at once.
+    buffer_.clear();
+    buffer_.shrink_to_fit();
     const auto deadline = std::chrono::steady_clock::now() + kLingerTime;
     std::size_t discarded = 0;
     while (discarded < kLingerBytes) {
@@ -300,14 +339,12 @@ class Session {
       }
       // A client that stops sending without closing is given kLingerIdle, not the whole time.
       stream_.expires_after(std::min<std::chrono::steady_clock::duration>(left, kLingerIdle));
-      buffer_.clear();
-      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), kTuple);
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(worker_.discard), kTuple);
       if (ec) {
         break;
       }
       discarded += n;
     }
-    buffer_.clear();
   }
 
   void record(std::chrono::steady_clock::time_point t0, bhttp::verb method, api::Route route,
@@ -332,13 +369,14 @@ class Session {
   Worker& worker_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  asio::ip::address peer_;  // only filled when rate limiting is on
+  asio::ip::address peer_;
 };
 
 }  // namespace
 
-asio::awaitable<void> run_session(Shared& shared, Worker& worker, tcp::socket socket) {
-  Session session(shared, worker, std::move(socket));
+asio::awaitable<void> run_session(Shared& shared, Worker& worker, tcp::socket socket,
+                                  asio::ip::address client) {
+  Session session(shared, worker, std::move(socket), client);
   co_await session.run();
 }
 

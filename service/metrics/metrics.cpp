@@ -38,12 +38,12 @@ Metrics::Metrics(std::vector<std::string> route_labels, std::string_view version
                            .Add({});
   connections_rejected_ = &prometheus::BuildCounter()
                                .Name("http_connections_rejected_total")
-                               .Help("Connections closed at once because the connection cap was reached")
+                               .Help("Connections closed at once because a connection cap (total or per client) was reached")
                                .Register(r)
                                .Add({});
   requests_shed_ = &prometheus::BuildCounter()
                         .Name("http_requests_shed_total")
-                        .Help("Requests refused with 503 because the in-flight limit was reached")
+                        .Help("Requests refused with 503 because the in-flight limit or the body memory budget was reached")
                         .Register(r)
                         .Add({});
   requests_rate_limited_ = &prometheus::BuildCounter()

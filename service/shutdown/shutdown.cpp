@@ -25,8 +25,8 @@ std::int64_t ms(Clock::duration d) {
 
 }  // namespace
 
-int run_until_signalled(http::Server& server, store::Storage& storage, api::Readiness& readiness,
-                        Timing timing) {
+int run_until_signalled(http::Server& server, http::Server* admin, store::Storage& storage,
+                        api::Readiness& readiness, Timing timing) {
   asio::io_context ctl{1};
   asio::signal_set signals(ctl, SIGINT, SIGTERM);
   int exit_code = 0;
@@ -64,6 +64,10 @@ int run_until_signalled(http::Server& server, store::Storage& storage, api::Read
       log::warn("shutdown: drain timeout, dropping connections", {{"open_connections", left}});
     }
     server.stop();
+    if (admin != nullptr) {
+      admin->stop_accepting();
+      admin->stop();
+    }
     storage.stop();
     log::lifecycle("shutdown: complete", {{"duration_ms", ms(Clock::now() - t0)}});
     signals.cancel();

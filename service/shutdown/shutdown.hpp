@@ -16,8 +16,9 @@ struct Timing {
   std::chrono::milliseconds drain{10000};
 };
 
-// Blocks until a signal has been handled; returns the process exit code.
-int run_until_signalled(http::Server& server, store::Storage& storage, api::Readiness& readiness,
-                        Timing timing);
+// Blocks until a signal has been handled; returns the process exit code. The admin listener
+// (when there is one) serves probes and scrapes to the end: it stops after the public server.
+int run_until_signalled(http::Server& server, http::Server* admin, store::Storage& storage,
+                        api::Readiness& readiness, Timing timing);
 
 }  // namespace comments::shutdown

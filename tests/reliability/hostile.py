@@ -93,11 +93,13 @@ async def hold_slot(args, slots, deadline, first_bytes=b""):
 
 
 async def ramp(args, slots, deadline, first_bytes=b""):
-    tasks = []
-    for _ in range(args.connections):
-        tasks.append(asyncio.create_task(hold_slot(args, slots, deadline, first_bytes)))
-        await asyncio.sleep(0.0005)
-    return tasks
+    """Starts every slot at once; returns when all are open (or after 20 s) and the ramp time."""
+    started = time.monotonic()
+    tasks = [asyncio.create_task(hold_slot(args, slots, deadline, first_bytes))
+             for _ in range(args.connections)]
+    while slots.opened < args.connections and time.monotonic() < min(deadline, started + 20):
+        await asyncio.sleep(0.05)
+    return tasks, round(time.monotonic() - started, 2)
 
 
 def slot_figures(slots):
@@ -110,13 +112,13 @@ async def hold(args):
     slots = Slots()
     deadline = time.monotonic() + args.duration
     public, admin = [], []
-    tasks = await ramp(args, slots, deadline)
-    await asyncio.sleep(1)  # the attack is in place: now probe
+    tasks, ramp_s = await ramp(args, slots, deadline)
     probes = [asyncio.create_task(probe_loop(args, args.port, deadline, public))]
     if args.admin_port:
         probes.append(asyncio.create_task(probe_loop(args, args.admin_port, deadline, admin)))
     await asyncio.wait(tasks + probes, timeout=args.duration + 10)
     out = slot_figures(slots)
+    out["ramp_s"] = ramp_s
     out.update({"public_probes": len(public), "public_probes_ok": public.count(200),
                 "admin_probes": len(admin), "admin_probes_ok": admin.count(200)})
     return out
@@ -127,9 +129,11 @@ async def stall_bodies(args):
     deadline = time.monotonic() + args.duration
     head = (b"POST /api/comment/new HTTP/1.1\r\nHost: stall\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n" % args.content_length)
-    tasks = await ramp(args, slots, deadline, head + b"x" * args.sent)
+    tasks, ramp_s = await ramp(args, slots, deadline, head + b"x" * args.sent)
     await asyncio.wait(tasks, timeout=args.duration + 10)
-    return slot_figures(slots)
+    out = slot_figures(slots)
+    out["ramp_s"] = ramp_s
+    return out
 
 
 def large_body(args):

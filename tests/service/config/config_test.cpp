@@ -1,6 +1,8 @@
 // Unit tests of configuration parsing: units, precedence of flags over environment, exit codes.
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
 
 #include "service/config/config.hpp"
 
@@ -50,8 +52,12 @@ TEST_CASE("every setting is a flag and a variable, and each takes its format") {
   for (const auto& s : settings()) {
     CAPTURE(s.env);
     // A value of the format that differs from the default, and one outside it.
-    const std::string good = s.format.choices.empty() ? (s.format.matches("1s") ? "1s" : "1")
-                                                      : s.format.choices.back();
+    // (Sizes take 1MiB: BODY_MEMORY_BUDGET must hold at least MAX_BODY_BYTES.)
+    const std::string good =
+        !s.format.choices.empty() ? s.format.choices.back()
+        : s.format.matches("1s")  ? "1s"
+        : s.format.matches("1MiB") ? "1MiB"
+                                   : "1";
     if (!s.format.matches(good)) {
       continue;  // addresses, storage URLs and text have their own cases below
     }
@@ -69,6 +75,20 @@ TEST_CASE("every setting is a flag and a variable, and each takes its format") {
   REQUIRE(listen.command);
   CHECK(listen.command->config.listen == "::");
   CHECK(listen.command->config.storage == "memory:");
+}
+
+TEST_CASE("settings that depend on each other are refused together, naming both") {
+  CHECK(parse_args({"--body-memory-budget", "32KiB"}).exit_code == 2);
+  CHECK(parse_args({"--body-memory-budget", "64KiB"}).command);
+  CHECK(parse_args({"--ops-on-public-port", "false"}).exit_code == 2);
+  auto admin_only = parse_args({"--ops-on-public-port", "false", "--admin-port", "9090"});
+  REQUIRE(admin_only.command);
+  CHECK_FALSE(admin_only.command->config.ops_on_public_port);
+  CHECK(admin_only.command->config.admin_port == std::optional<std::uint16_t>(9090));
+  CHECK(parse_args({"--admin-port", "8000"}).exit_code == 2);
+  CHECK_FALSE(parse_args({}).command->config.admin_port.has_value());
+  EnvVar empty("ADMIN_PORT", "");
+  CHECK_FALSE(parse_args({}).command->config.admin_port.has_value());
 }
 
 TEST_CASE("durations take hours too, in flags and variables") {

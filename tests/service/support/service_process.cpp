@@ -134,12 +134,16 @@ ServiceProcess::~ServiceProcess() {
 
 bool ServiceProcess::wait_listening(std::chrono::milliseconds timeout) {
   static const std::regex kListening(R"("msg":"listening".*"port":(\d+))");
+  static const std::regex kAdmin(R"("msg":"admin listening".*"admin_port":(\d+))");
   return eventually(
       [&] {
         std::smatch m;
         const std::string out = output();
         if (std::regex_search(out, m, kListening)) {
           port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+          if (std::regex_search(out, m, kAdmin)) {
+            admin_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+          }
           return true;
         }
         return false;

@@ -26,6 +26,8 @@ class ServiceProcess {
   // Waits for the listening line; false when the process exited or the deadline passed.
   bool wait_listening(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::uint16_t port() const { return port_; }
+  // The admin listener's port (with --admin-port), read by wait_listening; 0 without one.
+  std::uint16_t admin_port() const { return admin_port_; }
   pid_t pid() const { return pid_; }
   std::string output() const;
 
@@ -38,6 +40,7 @@ class ServiceProcess {
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::optional<int> exit_code_;
 };
 
