@@ -21,7 +21,10 @@ CLI::Validator validator(const Format& format) {
   return CLI::Validator(
       [format](std::string& value) -> std::string {
         const std::string problem = format.check(value);
-        return problem.empty() ? problem : "'" + value + "' " + problem;
+        if (problem.empty() || format.secret) {
+          return problem;  // a storage URL is not repeated: it may hold a password
+        }
+        return "'" + value + "' " + problem;
       },
       "");
 }

@@ -29,6 +29,7 @@ struct Format {
   // With `integers`: YAML numbers with at most this many decimals, below max + 1, are good too.
   int decimals = 0;
   bool booleans = false;               // YAML true and false are good values too
+  bool secret = false;  // values may hold a password: messages never repeat them
   std::vector<std::string> choices{};  // a closed set: the only good values
   std::shared_ptr<const std::regex> compiled{};
 
