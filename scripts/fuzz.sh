@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz preset: clang, ASan + UBSan) and runs each for N seconds from
-# the committed seed corpus, with leak detection. Exits non-zero on a crash, leak, timeout, OOM or
-# sanitizer report; the input that caused it is written to build/fuzz/artifacts/.
+# Builds the libFuzzer targets (fuzz build preset: the asan tree, clang, ASan + UBSan) and runs each
+# for N seconds from the committed seed corpus, with leak detection. Exits non-zero on a crash,
+# leak, timeout, OOM or sanitizer report; the input that caused it goes to build/asan/fuzz/artifacts/.
 #   scripts/fuzz.sh [--seconds N] [--target http_request_fuzz|spec_loader_fuzz] [-j N]
-#   Default 60 s per target. New inputs found go to build/fuzz/corpus/<target>/ (not committed);
-#   copy the interesting ones to tests/reliability/fuzz/corpus/<target>/.
+#   Default 60 s per target. New inputs found go to build/asan/fuzz/corpus/<target>/ (not
+#   committed); copy the interesting ones to tests/reliability/fuzz/corpus/<target>/.
 
 set -euo pipefail
 seconds=60 only="" jobs=2
@@ -19,30 +19,29 @@ while [ $# -gt 0 ]; do
 done
 case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
-for tool in cmake ninja clang++; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "fuzz.sh: $tool not found; run: bash scripts/deps.sh test" >&2; exit 2; }
-done
+bash scripts/deps.sh test
 
-cmake --preset fuzz >/dev/null
+cmake --preset asan >/dev/null
 nice cmake --build --preset fuzz -j "$jobs"
 
 fuzz_dir=tests/reliability/fuzz
 declare -A dict=([http_request_fuzz]=http.dict [spec_loader_fuzz]=spec.dict)
 declare -A corpus=([http_request_fuzz]=http [spec_loader_fuzz]=spec)
-mkdir -p build/fuzz/artifacts
+out=build/asan/fuzz
+mkdir -p "$out/artifacts"
 status=0
 for target in http_request_fuzz spec_loader_fuzz; do
   if [ -n "$only" ] && [ "$only" != "$target" ]; then
     continue
   fi
-  work="build/fuzz/corpus/${corpus[$target]}"
+  work="$out/corpus/${corpus[$target]}"
   mkdir -p "$work"
-  log="build/fuzz/$target.log"
+  log="$out/$target.log"
   echo "fuzz.sh: $target for ${seconds}s"
   # -timeout: one input taking 10 s is a bug (a hang), as is 1 GiB of memory (-rss_limit_mb).
   if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "build/fuzz/bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-    -malloc_limit_mb=512 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ \
+    "build/asan/bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
+    -malloc_limit_mb=512 -print_final_stats=1 -artifact_prefix="$out/artifacts/" \
     -dict="$fuzz_dir/${dict[$target]}" "$work" "$fuzz_dir/corpus/${corpus[$target]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
