@@ -1,9 +1,12 @@
 // git through its command line, one call per question.
 #include "promote/git.hpp"
 
-#include "promote/process.hpp"
+#include "process/process.hpp"
 
 namespace commentsctl::promote {
+
+using process::run_process;
+
 namespace {
 
 std::string git(const GitBranches& b, std::vector<std::string> args, const std::string& what) {

@@ -2,10 +2,12 @@
 #include "promote/rollout.hpp"
 
 #include "promote/history.hpp"
-#include "promote/process.hpp"
+#include "process/process.hpp"
 #include "render/render.hpp"
 
 namespace commentsctl::promote {
+
+using process::run_process;
 
 bool apply_release(const spec::Spec& spec, const spec::Environment& env, const release::Pin& pin,
                    const RolloutOptions& options, std::ostream& out, std::ostream& err) {

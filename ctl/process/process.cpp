@@ -1,6 +1,6 @@
 // posix_spawnp with pipes; stdin is written whole before stdout is read, which is safe because
-// no caller both feeds and captures.
-#include "promote/process.hpp"
+// callers that both feed and capture send a few bytes (a credential helper's server name).
+#include "process/process.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace commentsctl::promote {
+namespace commentsctl::process {
 
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::optional<std::string>& input, bool capture) {
@@ -99,4 +99,4 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   return result;
 }
 
-}  // namespace commentsctl::promote
+}  // namespace commentsctl::process
