@@ -68,31 +68,14 @@ NetworkError failure(const Endpoint& endpoint, const char* what, const error_cod
 
 }  // namespace
 
-Connection::Connection(Endpoint endpoint, const TlsOptions& tls, Timeouts timeouts)
+Connection::Connection(Endpoint endpoint, std::shared_ptr<TlsContext> tls, Timeouts timeouts)
     : endpoint_(std::move(endpoint)),
       timeouts_(timeouts),
-      ssl_ctx_(asio::ssl::context::tls_client),
+      tls_(std::move(tls)),
       streams_(std::make_unique<Streams>()) {
   // Beast sizes each read by the buffer's free capacity: a small buffer means a system call per
   // 512 bytes of a streamed blob.
   buffer_.reserve(256 * 1024);
-  if (endpoint_.tls) {
-    ssl_ctx_.set_default_verify_paths();
-    if (!tls.ca_file.empty()) {
-      error_code ec;
-      ssl_ctx_.load_verify_file(tls.ca_file, ec);
-      if (ec) {
-        throw NetworkError(NetworkError::Kind::TlsVerify,
-                           "cannot load the CA file " + tls.ca_file + ": " + ec.message());
-      }
-    }
-    if (tls.verify) {
-      ssl_ctx_.set_verify_mode(asio::ssl::verify_peer);
-      ssl_ctx_.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
-    } else {
-      ssl_ctx_.set_verify_mode(asio::ssl::verify_none);
-    }
-  }
 }
 
 Connection::~Connection() = default;
@@ -150,7 +133,17 @@ void Connection::connect() {
   }
   beast::tcp_stream* lowest = nullptr;
   if (endpoint_.tls) {
-    streams_->tls.emplace(ioc_, ssl_ctx_);
+    if (!tls_) {
+      throw NetworkError(NetworkError::Kind::Tls, endpoint_.origin() + ": no TLS context");
+    }
+    streams_->tls.emplace(ioc_, tls_->context());
+    // The verification settings belong to this stream: the context is shared by every host.
+    if (tls_->verify()) {
+      streams_->tls->set_verify_mode(asio::ssl::verify_peer);
+      streams_->tls->set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+    } else {
+      streams_->tls->set_verify_mode(asio::ssl::verify_none);
+    }
     lowest = &beast::get_lowest_layer(*streams_->tls);
     error_code parse_ec;
     asio::ip::make_address(endpoint_.host, parse_ec);
@@ -175,6 +168,11 @@ void Connection::connect() {
         result == beast::error::timeout ? NetworkError::Kind::Timeout : NetworkError::Kind::Connect,
         endpoint_.origin() + ": cannot connect: " + result.message());
   }
+  // Requests and upload headers are small writes followed by a read: without this, Nagle's
+  // algorithm can hold a write back until the peer's delayed ACK (as Go's clients, skopeo's
+  // among them, set by default).
+  error_code ignored;
+  lowest->socket().set_option(tcp::no_delay(true), ignored);
   if (endpoint_.tls) {
     result = asio::error::would_block;
     lowest->expires_after(timeouts_.io);
@@ -225,9 +223,12 @@ StringResponse Connection::exchange(StringRequest& request, std::size_t max_body
   }
 }
 
-bhttp::response_parser<bhttp::buffer_body>& Connection::read_header() {
+bhttp::response_parser<bhttp::buffer_body>& Connection::read_header(bool head) {
   body_parser_.emplace();
   body_parser_->body_limit(boost::none);
+  if (head) {
+    body_parser_->skip(true);
+  }
   run([&](auto& stream,
           auto& done) { bhttp::async_read_header(stream, buffer_, *body_parser_, done); },
       "reading the response header");

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +14,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "http/tls.hpp"
 
 namespace commentsctl::http {
 
@@ -45,11 +46,6 @@ struct Endpoint {
   [[nodiscard]] std::string origin() const;
 };
 
-struct TlsOptions {
-  bool verify = true;   // verify the peer's certificate and host name
-  std::string ca_file;  // extra trusted CA bundle (PEM); the system store is always used too
-};
-
 struct Timeouts {
   std::chrono::milliseconds connect{10000};
   std::chrono::milliseconds io{60000};  // per read or write, so a long transfer may take longer
@@ -60,7 +56,8 @@ bool is_loopback(const std::string& host);
 
 class Connection {
  public:
-  Connection(Endpoint endpoint, const TlsOptions& tls, Timeouts timeouts);
+  // `tls` is only used when the endpoint speaks TLS; it is shared with the run's other connections.
+  Connection(Endpoint endpoint, std::shared_ptr<TlsContext> tls, Timeouts timeouts);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -75,7 +72,8 @@ class Connection {
 
   // Streaming a response body: send the request, read the header, then pull the body in pieces.
   void send(StringRequest& request);
-  bhttp::response_parser<bhttp::buffer_body>& read_header();
+  // `head`: the answer to a HEAD request, which has no body whatever its Content-Length says.
+  bhttp::response_parser<bhttp::buffer_body>& read_header(bool head = false);
   // Fills `data` with up to `size` bytes of the body, fewer only at its end; 0 once complete.
   std::size_t read_body(char* data, std::size_t size);
 
@@ -93,8 +91,8 @@ class Connection {
 
   Endpoint endpoint_;
   Timeouts timeouts_;
+  std::shared_ptr<TlsContext> tls_;
   boost::asio::io_context ioc_;
-  boost::asio::ssl::context ssl_ctx_;
   std::unique_ptr<Streams> streams_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> body_parser_;

@@ -246,7 +246,8 @@ std::string Client::origin() {
 std::unique_ptr<http::Connection> Client::connect_to(const http::Endpoint& endpoint) {
   http::TlsOptions tls = options_.tls;
   tls.verify = tls.verify && !options_.insecure;
-  return std::make_unique<http::Connection>(endpoint, tls, options_.timeouts);
+  return std::make_unique<http::Connection>(endpoint, std::make_shared<http::TlsContext>(tls),
+                                            options_.timeouts);
 }
 
 const http::Endpoint& Client::endpoint() {

@@ -66,6 +66,7 @@ bool run_smoke(const std::string& base_url, const SmokeOptions& options, std::os
   }
   const std::string host_header(parsed->encoded_host_and_port());
   http::Timeouts timeouts{options.timeout, options.timeout};
+  const auto tls_context = std::make_shared<http::TlsContext>(options.tls);
 
   // One fresh connection per step: a step's failure never poisons the next.
   auto call = [&](bhttp::verb method, const std::string& path, const std::string& body,
@@ -73,7 +74,7 @@ bool run_smoke(const std::string& base_url, const SmokeOptions& options, std::os
                   std::chrono::milliseconds& took) {
     const auto start = std::chrono::steady_clock::now();
     try {
-      http::Connection connection(endpoint, options.tls, timeouts);
+      http::Connection connection(endpoint, tls_context, timeouts);
       http::StringRequest request{method, prefix + path, 11};
       request.set(bhttp::field::host, host_header);
       request.set(bhttp::field::user_agent, "commentsctl-smoke");
