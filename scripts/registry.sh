@@ -117,7 +117,14 @@ for attempt in 1 2 3 4 5; do
     fi
   } >"$dir/config.yml"
   [ -z "$cert" ] || scheme=https
-  setsid docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
+  # The registry reads every REGISTRY_* variable as configuration (REGISTRY_AUTH_FILE, set for
+  # skopeo and podman, would become its auth section): start it without any.
+  unset_registry_env=()
+  while IFS= read -r name; do
+    unset_registry_env+=(-u "$name")
+  done < <(compgen -e | grep '^REGISTRY_' || true)
+  setsid env "${unset_registry_env[@]}" docker-registry serve "$dir/config.yml" </dev/null \
+    >"$dir/registry.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/registry.pid"
   # Up when this process listens on the port (not another one that had it) and /v2/ answers at

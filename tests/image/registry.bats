@@ -42,6 +42,17 @@ teardown() {
   [[ "$output" == *"authentication required"* || "$output" == *"unauthorized"* ]]
 }
 
+@test "the caller's REGISTRY_* variables (REGISTRY_AUTH_FILE for skopeo) do not configure it" {
+  # docker-registry reads REGISTRY_<SECTION>_<KEY> as configuration: REGISTRY_AUTH_FILE would
+  # become an auth section it cannot start with, REGISTRY_HTTP_ADDR another address.
+  echo '{}' >"$BATS_TEST_TMPDIR/auth.json"
+  addr=$(REGISTRY_AUTH_FILE=$BATS_TEST_TMPDIR/auth.json REGISTRY_HTTP_ADDR=127.0.0.1:1 \
+    "$REG" start --dir "$DIR")
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/v2/")" = 200 ]
+  run tr '\0' '\n' <"/proc/$(cat "$DIR/registry.pid")/environ"
+  [[ "$output" != *REGISTRY_AUTH_FILE* ]]
+}
+
 @test "--tls serves HTTPS with the given certificate" {
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$BATS_TEST_TMPDIR/key.pem" \
