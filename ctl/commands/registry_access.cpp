@@ -21,6 +21,10 @@ void add_registry_options(CLI::App& cmd, RegistryOptions& options) {
                  "First retry delay in milliseconds, doubled after each failure")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
+  cmd.add_option("--authfile", options.authfile,
+                 "Registry credentials file (auth.json or config.json format), searched first "
+                 "instead of REGISTRY_AUTH_FILE, as skopeo's --authfile")
+      ->option_text("FILE");
 }
 
 void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options) {
@@ -35,19 +39,25 @@ void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options) {
 
 Clients::Clients(const RegistryOptions& options, std::ostream& log) {
   options_.insecure = options.insecure;
-  options_.tls.ca_file = options.ca_file;
-  options_.attempts = options.attempts;
+  options_.tls_options.ca_file = options.ca_file;
+  options_.tls_options.verify = !options.insecure;
+  options_.tls = std::make_shared<http::TlsContext>(options_.tls_options);
+  options_.retry.attempts = options.attempts;
   options_.timeouts.io = std::chrono::seconds(options.timeout_seconds);
-  options_.backoff = std::chrono::milliseconds(options.backoff_ms);
+  options_.retry.backoff = std::chrono::milliseconds(options.backoff_ms);
   options_.log = &log;
+  options_.credentials = [authfile = options.authfile](const std::string& registry) {
+    return registry::find_credentials(registry, registry::system_credential_sources(authfile));
+  };
 }
 
-registry::Client& Clients::get(const std::string& registry) {
-  auto& client = clients_[registry];
-  if (!client) {
-    client = std::make_unique<registry::Client>(registry, options_);
+registry::Session& Clients::get(const std::string& registry) {
+  auto& [shared, session] = clients_[registry];
+  if (!session) {
+    shared = std::make_unique<registry::Registry>(registry, options_);
+    session = std::make_unique<registry::Session>(shared->session());
   }
-  return *client;
+  return *session;
 }
 
 std::optional<release::Pin> load_pin(const GlobalOptions& global, const spec::Spec& spec,

@@ -1,5 +1,6 @@
 // What the release subcommands (promote, verify, rollback) share: registry options on the
-// command line, one client per registry, and the rollout options.
+// command line, one registry session per registry (over one TLS context for the run), and the
+// rollout options.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -10,7 +11,7 @@
 
 #include "commands/project.hpp"
 #include "promote/rollout.hpp"
-#include "registry/client.hpp"
+#include "registry/session.hpp"
 #include "registry/reference.hpp"
 
 namespace commentsctl::commands {
@@ -21,21 +22,24 @@ struct RegistryOptions {
   int attempts = 5;
   int timeout_seconds = 60;
   int backoff_ms = 500;
+  std::string authfile;
 };
 
 void add_registry_options(CLI::App& cmd, RegistryOptions& options);
 void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options);
 
-// One client per registry name, so that a promotion inside one registry uses one client (and
-// mounts blobs) and tokens are fetched once.
+// One registry (and a session with it) per registry name, so that a promotion inside one
+// registry mounts blobs, and tokens and credentials are fetched once.
 class Clients {
  public:
   Clients(const RegistryOptions& options, std::ostream& log);
-  registry::Client& get(const std::string& registry);
+  registry::Session& get(const std::string& registry);
 
  private:
-  registry::ClientOptions options_;
-  std::map<std::string, std::unique_ptr<registry::Client>> clients_;
+  registry::Options options_;
+  std::map<std::string, std::pair<std::unique_ptr<registry::Registry>,
+                                  std::unique_ptr<registry::Session>>>
+      clients_;
 };
 
 // The environment's pin, checked against the spec; nullopt with the problems in `diags`.

@@ -1,4 +1,4 @@
-// Planning, copying and verifying a promotion through the registry client.
+// Planning, copying and verifying a promotion through registry sessions.
 #include "promote/promotion.hpp"
 
 #include <algorithm>
@@ -12,7 +12,7 @@
 
 namespace commentsctl::promote {
 
-using registry::Client;
+using registry::Session;
 using registry::short_digest;
 
 namespace {
@@ -60,13 +60,13 @@ bool Plan::complete() const {
   return tag == TagState::Same;
 }
 
-Plan make_plan(Client& src, const registry::Reference& source, Client& dst,
+Plan make_plan(Session& src, const registry::Reference& source, Session& dst,
                const registry::Reference& destination) {
   Plan plan;
   plan.source = source;
   plan.destination = destination;
   plan.digest = source.digest;
-  plan.same_registry = &src == &dst || src.registry() == dst.registry();
+  plan.same_registry = &src.registry() == &dst.registry() || src.name() == dst.name();
 
   auto root = src.get_manifest(source.repository, source.digest);
   std::vector<std::pair<registry::Manifest, std::string>> images;
@@ -172,7 +172,7 @@ void print_plan(const Plan& plan, std::ostream& out) {
       << "), " << mounts << " to mount, " << plan.blobs.size() - copies - mounts << " present\n";
 }
 
-void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress, int parallel) {
+void execute(const Plan& plan, Session& src, Session& dst, std::ostream& progress, int parallel) {
   if (plan.tag == TagState::Other) {
     throw PromotionError("refusing to move tag " + plan.destination.tag + " of " +
                          plan.destination.name() + " from " + plan.tag_digest + " to " +
@@ -189,10 +189,12 @@ void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress,
       copies.push_back(&step);
     }
   }
-  std::mutex mutex;  // guards next, failure and progress
+  std::mutex mutex;  // guards next, failure and progress; never held while copying
   std::size_t next = 0;
   std::exception_ptr failure;
-  auto worker = [&] {
+  // Each worker copies through sessions of its own: no connection, and no wait for a retry, is
+  // shared between workers.
+  auto worker = [&](Session& from, Session& to) {
     while (true) {
       const BlobStep* step = nullptr;
       {
@@ -203,7 +205,7 @@ void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress,
         step = copies[next++];
       }
       try {
-        dst.copy_blob(src, plan.source.repository, step->blob, plan.destination.repository);
+        to.copy_blob(from, plan.source.repository, step->blob, plan.destination.repository);
         const std::lock_guard lock(mutex);
         progress << "copied   " << step->blob.digest << " " << human_bytes(step->blob.size) << "\n";
       } catch (...) {
@@ -217,9 +219,20 @@ void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress,
   const auto threads = static_cast<std::size_t>(std::max(1, parallel));
   std::vector<std::thread> pool;
   for (std::size_t i = 1; i < std::min(threads, copies.size()); ++i) {
-    pool.emplace_back(worker);
+    pool.emplace_back([&] {
+      try {
+        auto from = src.registry().session();
+        auto to = dst.registry().session();
+        worker(from, to);
+      } catch (...) {
+        const std::lock_guard lock(mutex);
+        if (!failure) {
+          failure = std::current_exception();
+        }
+      }
+    });
   }
-  worker();
+  worker(src, dst);
   for (auto& t : pool) {
     t.join();
   }
@@ -247,7 +260,7 @@ void execute(const Plan& plan, Client& src, Client& dst, std::ostream& progress,
            << short_digest(plan.digest) << "\n";
 }
 
-void verify(const Plan& plan, Client& dst) {
+void verify(const Plan& plan, Session& dst) {
   const auto tagged = dst.get_manifest(plan.destination.repository, plan.destination.tag);
   if (tagged.digest != plan.digest) {
     throw PromotionError(plan.destination.name() + ":" + plan.destination.tag + " resolves to " +

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/client.hpp"
+#include "registry/session.hpp"
 #include "registry/reference.hpp"
 
 namespace commentsctl::promote {
@@ -48,23 +48,24 @@ class PromotionError : public std::runtime_error {
 };
 
 // Reads the source tree and asks the destination what it already has. `source` must carry a
-// digest; `destination` a tag. `source_client` and `destination_client` may be the same object.
-Plan make_plan(registry::Client& source_client, const registry::Reference& source,
-               registry::Client& destination_client, const registry::Reference& destination);
+// digest; `destination` a tag. The two sessions may be the same object.
+Plan make_plan(registry::Session& source_session, const registry::Reference& source,
+               registry::Session& destination_session, const registry::Reference& destination);
 
 // The plan for humans, one line per step.
 void print_plan(const Plan& plan, std::ostream& out);
 
 // Copies what is missing: every config and layer (mounted, or streamed by up to `parallel`
-// copies at once), then the image manifests by digest, the index by digest, and the tag last,
-// after checking it still points nowhere or at the same digest. Throws PromotionError (a tag
-// that moved meanwhile) or registry::RegistryError.
-void execute(const Plan& plan, registry::Client& source_client,
-             registry::Client& destination_client, std::ostream& progress, int parallel = 4);
+// copies at once, each worker with its own pair of sessions), then the image manifests by
+// digest, the index by digest, and the tag last, after checking it still points nowhere or at
+// the same digest. Throws PromotionError (a tag that moved meanwhile) or
+// registry::RegistryError.
+void execute(const Plan& plan, registry::Session& source_session,
+             registry::Session& destination_session, std::ostream& progress, int parallel = 4);
 
 // The destination tag resolves to the plan's digest and every manifest and blob is there.
 // Throws PromotionError saying what is missing or different.
-void verify(const Plan& plan, registry::Client& destination_client);
+void verify(const Plan& plan, registry::Session& destination_session);
 
 std::string human_bytes(std::uint64_t bytes);
 

@@ -1,5 +1,5 @@
-// The registry client's readers of untrusted input: image references, WWW-Authenticate
-// challenges, Docker credentials, manifests and image configs, digests, and the history file.
+// The registry client's readers of untrusted input: image references, manifests and image
+// configs, digests, and the history file. (Challenges and credentials: registry/.)
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "promote/history.hpp"
-#include "registry/auth.hpp"
 #include "registry/digest.hpp"
 #include "registry/manifest.hpp"
 #include "registry/reference.hpp"
@@ -63,53 +62,6 @@ TEST_CASE("references split into registry, repository, tag and digest", "[regist
   CHECK(port == "5000");
   split_host_port("registry.example.com", host, port);
   CHECK(port.empty());
-}
-
-TEST_CASE("WWW-Authenticate challenges", "[registry]") {
-  auto c = parse_challenge(
-      R"(Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push")");
-  REQUIRE(c);
-  CHECK(c->scheme == "bearer");
-  CHECK(c->params.at("realm") == "https://auth.example.com/token");
-  CHECK(c->params.at("service") == "registry.example.com");
-  CHECK(c->params.at("scope") == "repository:a/b:pull,push");
-
-  c = parse_challenge(R"(Basic realm="a \"quoted\" realm", charset=UTF-8)");
-  REQUIRE(c);
-  CHECK(c->scheme == "basic");
-  CHECK(c->params.at("realm") == R"(a "quoted" realm)");
-  CHECK(c->params.at("charset") == "UTF-8");
-
-  // Only the first of several challenges.
-  c = parse_challenge(R"(Basic realm="x", Bearer realm="y")");
-  REQUIRE(c);
-  CHECK(c->params.at("realm") == "x");
-
-  CHECK_FALSE(parse_challenge(""));
-  CHECK_FALSE(parse_challenge(R"(Bearer realm="never closed)"));
-}
-
-TEST_CASE("credentials from a Docker config.json", "[registry]") {
-  const auto config = temp_file(
-      "config.json", R"({"auths": {"127.0.0.1:5000": {"auth": ")" + base64_encode("alice:s:cret") +
-                         R"("}, "https://other.example.com/v2/": {"auth": ")" +
-                         base64_encode("bob:pw") + R"("}, "bad.example.com": {"auth": "!!"}}})");
-  auto c = credentials_from_docker_config(config.string(), "127.0.0.1:5000");
-  REQUIRE(c);
-  CHECK(c->user == "alice");
-  CHECK(c->password == "s:cret");
-  c = credentials_from_docker_config(config.string(), "other.example.com");
-  REQUIRE(c);
-  CHECK(c->user == "bob");
-  CHECK_FALSE(credentials_from_docker_config(config.string(), "unknown.example.com"));
-  CHECK_THROWS_WITH(credentials_from_docker_config(config.string(), "bad.example.com"),
-                    Catch::Contains("is not base64 of \"user:password\""));
-  const auto broken = temp_file("broken.json", "{auths");
-  CHECK_THROWS_WITH(credentials_from_docker_config(broken.string(), "x"),
-                    Catch::Contains("not valid JSON"));
-  CHECK(base64_decode(base64_encode("ab")) == "ab");
-  CHECK(base64_decode("YQ==") == "a");
-  CHECK_FALSE(base64_decode("abc"));
 }
 
 TEST_CASE("manifests: what a copy needs, and refusals", "[registry]") {

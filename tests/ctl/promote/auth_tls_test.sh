@@ -8,24 +8,19 @@ set -euo pipefail
 CTL=${1:?usage: auth_tls_test.sh COMMENTSCTL}
 # shellcheck source=tests/ctl/promote/lib.bash
 source "$(dirname "$0")/lib.bash"
-unset COMMENTSCTL_REGISTRY_USER COMMENTSCTL_REGISTRY_PASSWORD
-export DOCKER_CONFIG=$WORK/no-docker-config
 
 echo "# Basic auth"
 htpasswd -Bbn alice s3cret >"$WORK/htpasswd" 2>/dev/null
 start_registry locked --htpasswd "$WORK/htpasswd"
 R=127.0.0.1:$locked_PORT
-"$HERE/make_image.py" "$WORK/layout" 0.2.0-aaaaaaa --revision aaaaaaa >/dev/null
-push_image "$WORK/layout" 0.2.0-aaaaaaa "$R/dev/comments:0.2.0-aaaaaaa" --dest-creds alice:s3cret
-digest=$(digest_of "$R/dev/comments:0.2.0-aaaaaaa" --creds alice:s3cret)
-make_project "$R/dev/comments" "$R/prod/comments" 0.2.0-aaaaaaa aaaaaaa
-mark_verified "$digest"
+publish "$R" 0.2.0-aaaaaaa aaaaaaa --creds alice:s3cret
+digest=$DIGEST
 ctl() { "$CTL" --spec "$SPEC" "$@" --attempts 2 --backoff-ms 50; }
 
 expect_exit 1 "no credentials" ctl promote dev prod --yes
 contains err "$R requires credentials (Basic)"
-expect_exit 1 "wrong password" env COMMENTSCTL_REGISTRY_USER=alice COMMENTSCTL_REGISTRY_PASSWORD=wrong \
-  "$CTL" --spec "$SPEC" promote dev prod --yes --attempts 1
+expect_exit 1 "wrong password" env COMMENTSCTL_REGISTRY="$R" COMMENTSCTL_REGISTRY_USER=alice \
+  COMMENTSCTL_REGISTRY_PASSWORD=wrong "$CTL" --spec "$SPEC" promote dev prod --yes --attempts 1
 contains err "refused the credentials from COMMENTSCTL_REGISTRY_USER/PASSWORD"
 
 mkdir -p "$WORK/docker"

@@ -9,6 +9,12 @@ for tool in docker-registry skopeo python3 htpasswd openssl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "missing $tool: run scripts/deps.sh test" >&2; exit 1; }
 done
 WORK=${WORK:-$(mktemp -d)}
+# Credentials only from what a test sets up: not from the machine's logins (auth.json files,
+# ~/.docker) nor from the caller's environment.
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG COMMENTSCTL_REGISTRY COMMENTSCTL_REGISTRY_USER \
+  COMMENTSCTL_REGISTRY_PASSWORD
+mkdir -p "$WORK/home" "$WORK/run"
+export HOME=$WORK/home XDG_RUNTIME_DIR=$WORK/run XDG_CONFIG_HOME=$WORK/home/.config
 ROOT=$(cd "$HERE/../../.." && pwd)
 REGISTRIES=()
 FAILURES=0
@@ -89,6 +95,19 @@ YAML
   rm -f "$p/releases/prod.yaml"
   rm -rf "$p/releases/history"
   SPEC=$p/comments.yaml
+}
+
+# publish REGISTRY TAG REVISION [skopeo options]: a test image pushed as REGISTRY/dev/comments:TAG,
+# a project promoting it to REGISTRY/prod/comments with dev's pin verified; its digest in DIGEST.
+# The options are for reading (--creds U:P); the push gets them as --dest-creds.
+publish() {
+  local registry=$1 tag=$2 revision=$3
+  shift 3
+  "$HERE/make_image.py" "$WORK/layout" "$tag" --revision "$revision" >/dev/null
+  push_image "$WORK/layout" "$tag" "$registry/dev/comments:$tag" "${@/#--creds/--dest-creds}"
+  DIGEST=$(digest_of "$registry/dev/comments:$tag" "$@")
+  make_project "$registry/dev/comments" "$registry/prod/comments" "$tag" "$revision"
+  mark_verified "$DIGEST"
 }
 
 # mark_verified DIGEST: what `commentsctl verify dev` records, without a running service.
