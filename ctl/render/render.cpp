@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include "emit/writer.hpp"
@@ -52,7 +53,8 @@ Node config_data(const Context& c) {
   const auto& env = c.env;
   // Sorted by key: the managed settings and the spec's `config` never share a key.
   std::vector<std::pair<std::string, std::string>> data = {
-      {"PORT", std::to_string(c.spec.app.port.value)}};
+      {"PORT", std::to_string(c.spec.app.port.value)},
+      {"ADMIN_PORT", std::to_string(c.spec.app.admin_port.value)}};
   for (const auto& [key, value] : env.settings) {
     data.emplace_back(key, value.value);
   }
@@ -88,14 +90,21 @@ Node data_claim(const Context& c) {
   return out;
 }
 
+Node service_port(const std::string& name, int port) {
+  return Node::map({{"name", name}, {"port", port}, {"targetPort", name}, {"protocol", "TCP"}});
+}
+
+// "admin" is there for the ServiceMonitor, which names a Service port; the Ingress routes to
+// "http" only.
 Node service(const Context& c) {
   Node out = object_head(c, "v1", "Service", c.name());
-  out.set("spec", Node::map({{"type", "ClusterIP"},
-                             {"selector", selector_labels(c)},
-                             {"ports", Node::sequence({Node::map({{"name", "http"},
-                                                                  {"port", c.spec.app.port.value},
-                                                                  {"targetPort", "http"},
-                                                                  {"protocol", "TCP"}})})}}));
+  out.set(
+      "spec",
+      Node::map({{"type", "ClusterIP"},
+                 {"selector", selector_labels(c)},
+                 {"ports",
+                  Node::sequence({service_port("http", c.spec.app.port.value),
+                                  service_port(admin_port_name, c.spec.app.admin_port.value)})}}));
   return out;
 }
 
@@ -124,26 +133,42 @@ Node autoscaler(const Context& c) {
   return out;
 }
 
-// Only the service port is open; Prometheus scrapes /metrics on that same port.
-Node network_policy(const Context& c) {
+// An ingress rule for one named port: from anywhere when `from` is nullopt, else from the pods
+// of the environment's namespace and of the namespaces listed.
+Node port_rule(const std::string& port,
+               const std::optional<std::vector<spec::Located<std::string>>>& from_namespaces) {
   Node rule =
-      Node::map({{"ports", Node::sequence({Node::map({{"protocol", "TCP"}, {"port", "http"}})})}});
-  if (!c.env.allow_from_namespaces.empty()) {
+      Node::map({{"ports", Node::sequence({Node::map({{"protocol", "TCP"}, {"port", port}})})}});
+  if (from_namespaces) {
     Node from = Node::sequence({Node::map({{"podSelector", Node::map()}})});
-    for (const auto& ns : c.env.allow_from_namespaces) {
+    for (const auto& ns : *from_namespaces) {
       from.push(Node::map({{"namespaceSelector",
                             Node::map({{"matchLabels", Node::map({{"kubernetes.io/metadata.name",
                                                                    ns.value}})}})}}));
     }
     rule.set("from", from);
   }
+  return rule;
+}
+
+// Two ports are open: http (the API) to allowFromNamespaces, else to anyone; admin (probes and
+// /metrics) to the namespace itself and adminFromNamespaces only. The kubelet's probes come from
+// the node, which NetworkPolicy always admits.
+Node network_policy(const Context& c) {
+  const auto& env = c.env;
+  Node http = port_rule("http", env.allow_from_namespaces.empty()
+                                    ? std::nullopt
+                                    : std::optional(env.allow_from_namespaces));
+  Node admin = port_rule(admin_port_name, env.admin_from_namespaces);
   Node out = object_head(c, "networking.k8s.io/v1", "NetworkPolicy", c.name());
   out.set("spec", Node::map({{"podSelector", Node::map({{"matchLabels", selector_labels(c)}})},
                              {"policyTypes", Node::sequence({"Ingress"})},
-                             {"ingress", Node::sequence({rule})}}));
+                             {"ingress", Node::sequence({http, admin})}}));
   return out;
 }
 
+// Only the API is public: /healthz, /readyz, /metrics and /version stay inside the cluster even
+// while the http port serves them too (OPS_ON_PUBLIC_PORT).
 Node ingress(const Context& c) {
   const auto& in = c.env.ingress;
   Node backend = Node::map(
@@ -160,7 +185,7 @@ Node ingress(const Context& c) {
            Node::sequence({Node::map(
                {{"host", in.host.value},
                 {"http",
-                 Node::map({{"paths", Node::sequence({Node::map({{"path", "/"},
+                 Node::map({{"paths", Node::sequence({Node::map({{"path", public_path},
                                                                  {"pathType", "Prefix"},
                                                                  {"backend", backend}})})}})}})}));
   Node out = object_head(c, "networking.k8s.io/v1", "Ingress", c.name());
@@ -174,7 +199,7 @@ Node service_monitor(const Context& c) {
       "spec",
       Node::map({{"selector", Node::map({{"matchLabels", selector_labels(c)}})},
                  {"endpoints",
-                  Node::sequence({Node::map({{"port", "http"},
+                  Node::sequence({Node::map({{"port", admin_port_name},
                                              {"path", "/metrics"},
                                              {"interval", c.env.monitoring.interval.value}})})}}));
   return out;

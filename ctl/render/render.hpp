@@ -21,6 +21,10 @@ struct Object {
 // The UID and GID the image runs as (docs/configuration.md), and its only writable path.
 inline constexpr int run_as_id = 65532;
 inline constexpr const char* data_path = "/var/lib/comments";
+// The container port serving probes and /metrics (ADMIN_PORT), and the only path the Ingress
+// routes.
+inline constexpr const char* admin_port_name = "admin";
+inline constexpr const char* public_path = "/api/";
 
 // In apply order: Namespace, ServiceAccount, ConfigMap, PersistentVolumeClaim, Service,
 // Deployment, PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy, Ingress, ServiceMonitor.

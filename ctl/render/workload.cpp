@@ -1,5 +1,6 @@
-// The pod follows docs/configuration.md: port 8000 named http, /healthz and /readyz, UID 65532,
-// a read-only root filesystem and /var/lib/comments as the only writable path.
+// The pod follows docs/configuration.md: port 8000 named http, probes on /healthz and /readyz of
+// the admin port (9090, named admin) where held connections on http cannot starve them, UID
+// 65532, a read-only root filesystem and /var/lib/comments as the only writable path.
 #include "render/workload.hpp"
 
 #include "render/render.hpp"
@@ -10,7 +11,7 @@ namespace {
 using emit::Node;
 
 Node http_probe(const std::string& path, int period, int timeout, int failure_threshold) {
-  return Node::map({{"httpGet", Node::map({{"path", path}, {"port", "http"}})},
+  return Node::map({{"httpGet", Node::map({{"path", path}, {"port", admin_port_name}})},
                     {"periodSeconds", period},
                     {"timeoutSeconds", timeout},
                     {"failureThreshold", failure_threshold}});
@@ -20,8 +21,11 @@ Node seccomp_runtime_default() { return Node::map({{"type", "RuntimeDefault"}});
 
 Node container(const Context& c, const std::string& config_name) {
   const auto& env = c.env;
-  Node ports = Node::sequence({Node::map(
-      {{"name", "http"}, {"containerPort", c.spec.app.port.value}, {"protocol", "TCP"}})});
+  Node ports = Node::sequence(
+      {Node::map({{"name", "http"}, {"containerPort", c.spec.app.port.value}, {"protocol", "TCP"}}),
+       Node::map({{"name", admin_port_name},
+                  {"containerPort", c.spec.app.admin_port.value},
+                  {"protocol", "TCP"}})});
   Node resources =
       Node::map({{"requests", Node::map({{"cpu", env.resources.cpu_request.value},
                                          {"memory", env.resources.memory_request.value}})},
@@ -50,8 +54,8 @@ Node container(const Context& c, const std::string& config_name) {
     // The connection URL holds a password: it stays in the Secret.
     Node secret_ref = Node::map({{"name", env.storage.postgresql_secret_name.value},
                                  {"key", env.storage.postgresql_secret_key.value}});
-    variables.push(Node::map({{"name", "STORAGE_URL"},
-                                   {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}}));
+    variables.push(Node::map(
+        {{"name", "STORAGE_URL"}, {"valueFrom", Node::map({{"secretKeyRef", secret_ref}})}}));
   }
   if (!variables.items().empty()) {
     out.set("env", variables);
@@ -114,7 +118,7 @@ Node deployment(const Context& c, const std::string& config_name,
                           {"rollingUpdate", Node::map({{"maxUnavailable", 0}, {"maxSurge", 1}})}});
   Node annotations = Node::map({{"checksum/config", config_checksum},
                                 {"prometheus.io/path", "/metrics"},
-                                {"prometheus.io/port", std::to_string(c.spec.app.port.value)},
+                                {"prometheus.io/port", std::to_string(c.spec.app.admin_port.value)},
                                 {"prometheus.io/scrape", "true"}});
   Node spec = Node::map();
   if (!c.env.autoscaling.enabled.value) {

@@ -67,11 +67,16 @@ Field setting_field(const comments::config::Setting& s) {
   return {.path = s.spec.key, .check = [&f](std::string_view text) { return f.check(text); }};
 }
 
+// Where probes and scraping go when the spec does not say (the service itself has no admin
+// listener unless told).
+constexpr int default_admin_port = 9090;
+
 const std::vector<Field>& app_table() {
   static const std::vector<Field> table = {
       {.path = "name", .check = schema::check_dns_label},
       {.path = "partOf", .check = schema::check_label_value},
       {.path = "port", .type = Type::Integer, .min = 1, .max = 65535},
+      {.path = "adminPort", .type = Type::Integer, .min = 1, .max = 65535},
   };
   return table;
 }
@@ -118,6 +123,9 @@ const std::vector<Field>& settings_table() {
       {.path = "monitoring.serviceMonitor", .type = Type::Boolean},
       {.path = "monitoring.interval", .check = schema::check_duration},
       {.path = "networkPolicy.allowFromNamespaces",
+       .type = Type::StringList,
+       .check = schema::check_dns_label},
+      {.path = "networkPolicy.adminFromNamespaces",
        .type = Type::StringList,
        .check = schema::check_dns_label},
       {.path = "config",
@@ -275,6 +283,9 @@ Environment build_environment(const YAML::Node& name_node, Layered& s) {
   if (const auto* list = s.raw("networkPolicy.allowFromNamespaces")) {
     env.allow_from_namespaces = list->items;
   }
+  if (const auto* list = s.raw("networkPolicy.adminFromNamespaces")) {
+    env.admin_from_namespaces = list->items;
+  }
   if (const auto* config = s.raw("config")) {
     for (const auto& [key, value] : config->entries) {
       env.config.emplace_back(key.value, value);
@@ -382,6 +393,13 @@ std::optional<Spec> spec_from_node(const YAML::Node& root, const std::string& pa
     spec.app.name = a.text("name");
     spec.app.part_of = a.has("partOf") ? a.text("partOf") : spec.app.name;
     spec.app.port = a.has("port") ? a.integer("port") : Located<int>{8000, {}};
+    spec.app.admin_port =
+        a.has("adminPort") ? a.integer("adminPort") : Located<int>{default_admin_port, {}};
+    if (spec.app.admin_port.value == spec.app.port.value) {
+      diags.add(a.has("adminPort") ? spec.app.admin_port.mark : spec.app.port.mark,
+                "app.adminPort must differ from app.port (" + std::to_string(spec.app.port.value) +
+                    "): probes and scraping get a listener of their own");
+    }
   }
 
   Values defaults;

@@ -21,6 +21,7 @@ struct App {
   Located<std::string> name;     // object names and app.kubernetes.io/name
   Located<std::string> part_of;  // app.kubernetes.io/part-of
   Located<int> port;             // the container port, named "http"
+  Located<int> admin_port;       // ADMIN_PORT: probes and scraping, the port named "admin"
 };
 
 struct Resources {
@@ -73,6 +74,8 @@ struct Environment {
   Ingress ingress;
   Monitoring monitoring;
   std::vector<Located<std::string>> allow_from_namespaces;  // empty: any namespace
+  // Namespaces besides its own that reach the admin port (Prometheus); empty: its own only.
+  std::vector<Located<std::string>> admin_from_namespaces;
   // Extra service settings (environment variable → value), sorted by name.
   std::vector<std::pair<std::string, Located<std::string>>> config;
 

@@ -151,7 +151,9 @@ std::vector<Setting> make_table() {
            .env = "ADMIN_PORT",
            .default_value = "",
            .help = "Port of the admin listener serving /healthz, /readyz, /metrics and /version "
-                   "under its own connection cap (0: any free port; empty: none)"}),
+                   "under its own connection cap (0: any free port; empty: none)",
+           .spec = {"app.adminPort"},
+           .chart = {"adminPort"}}),
       row(&Config::ops_on_public_port, boolean(),
           {.name = "ops-on-public-port",
            .env = "OPS_ON_PUBLIC_PORT",

@@ -57,19 +57,62 @@ setup() {
 @test "default: probes, ports, shutdown timing and hardening as agreed with commentsctl render" {
   render "$out"
   local pod='o["spec"]["template"]["spec"]' c='o["spec"]["template"]["spec"]["containers"][0]'
-  [ "$(query "$out" Deployment comments "${c}[\"ports\"]")" = '[{"containerPort": 8000, "name": "http", "protocol": "TCP"}]' ]
+  [ "$(query "$out" Deployment comments "${c}[\"ports\"]")" = '[{"containerPort": 8000, "name": "http", "protocol": "TCP"}, {"containerPort": 9090, "name": "admin", "protocol": "TCP"}]' ]
   [ "$(query "$out" Deployment comments "{k: ${c}[k + 'Probe'] for k in ('startup', 'liveness', 'readiness')}")" = \
-    '{"liveness": {"failureThreshold": 3, "httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 2}, "readiness": {"failureThreshold": 2, "httpGet": {"path": "/readyz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 5, "successThreshold": 1, "timeoutSeconds": 2}, "startup": {"failureThreshold": 30, "httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 0, "periodSeconds": 2, "successThreshold": 1, "timeoutSeconds": 1}}' ]
+    '{"liveness": {"failureThreshold": 3, "httpGet": {"path": "/healthz", "port": "admin"}, "initialDelaySeconds": 0, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 2}, "readiness": {"failureThreshold": 2, "httpGet": {"path": "/readyz", "port": "admin"}, "initialDelaySeconds": 0, "periodSeconds": 5, "successThreshold": 1, "timeoutSeconds": 2}, "startup": {"failureThreshold": 30, "httpGet": {"path": "/healthz", "port": "admin"}, "initialDelaySeconds": 0, "periodSeconds": 2, "successThreshold": 1, "timeoutSeconds": 1}}' ]
   [ "$(query "$out" Deployment comments "${pod}[\"terminationGracePeriodSeconds\"]")" = 30 ]
-  [ "$(query "$out" ConfigMap comments '[o["data"]["SHUTDOWN_DELAY"], o["data"]["DRAIN_TIMEOUT"], o["data"]["PORT"]]')" = '["5s", "10s", "8000"]' ]
+  [ "$(query "$out" ConfigMap comments '[o["data"]["SHUTDOWN_DELAY"], o["data"]["DRAIN_TIMEOUT"], o["data"]["PORT"], o["data"]["ADMIN_PORT"]]')" = '["5s", "10s", "8000", "9090"]' ]
   [ "$(query "$out" Deployment comments "${pod}[\"securityContext\"]")" = \
     '{"fsGroup": 65532, "fsGroupChangePolicy": "OnRootMismatch", "runAsGroup": 65532, "runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}}' ]
   [ "$(query "$out" Deployment comments "${c}[\"securityContext\"]")" = \
     '{"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}' ]
   [ "$(query "$out" Deployment comments "${pod}[\"automountServiceAccountToken\"]")" = false ]
   [ "$(query "$out" ServiceAccount comments 'o["automountServiceAccountToken"]')" = false ]
-  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]')" = 8000 ]
-  [ "$(query "$out" Service comments 'o["spec"]["ports"]')" = '[{"name": "http", "port": 8000, "protocol": "TCP", "targetPort": "http"}]' ]
+  [ "$(query "$out" Deployment comments 'o["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]')" = 9090 ]
+  [ "$(query "$out" Service comments 'o["spec"]["ports"]')" = '[{"name": "http", "port": 8000, "protocol": "TCP", "targetPort": "http"}, {"name": "admin", "port": 9090, "protocol": "TCP", "targetPort": "admin"}]' ]
+}
+
+# exposure FILE: what each port is open to. "ingress" lists every Ingress path with its type and
+# backend port; "probes" and "scrape" the ports the kubelet and Prometheus use; "policy" each
+# NetworkPolicy rule of the service's pods as port -> sources (null: any source).
+exposure() {
+  python3 - "$1" <<'PY'
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+def of(kind):
+    return [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == "comments"]
+c = of("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+out = {
+    "ingress": [[p["path"], p["pathType"], p["backend"]["service"]["port"]["name"]]
+                for i in of("Ingress") for r in i["spec"]["rules"] for p in r["http"]["paths"]],
+    "probes": sorted({c[k]["httpGet"]["port"] for k in ("startupProbe", "livenessProbe", "readinessProbe")}),
+    "scrape": [e["port"] for m in of("ServiceMonitor") for e in m["spec"]["endpoints"]]
+              + [of("Deployment")[0]["spec"]["template"]["metadata"]["annotations"].get("prometheus.io/port", "-")],
+    "policy": {p["port"]: r.get("from") for n in of("NetworkPolicy") for r in n["spec"]["ingress"]
+               for p in r["ports"]},
+}
+print(json.dumps(out, sort_keys=True))
+PY
+}
+
+@test "only /api/ is routed publicly; probes and scraping use the admin port, open to the namespace" {
+  local monitoring='{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}'
+  render "$out" --set ingress.enabled=true
+  [ "$(exposure "$out")" = '{"ingress": [["/api/", "Prefix", "http"]], "policy": {"admin": [{"podSelector": {}}], "http": null}, "probes": ["admin"], "scrape": ["9090"]}' ]
+  render "$out" -f "$CHART/ci/dev-values.yaml"
+  [[ "$(exposure "$out")" == '{"ingress": [["/api/", "Prefix", "http"]], '* ]]
+  render "$out" -f "$CHART/ci/prod-values.yaml"
+  [ "$(exposure "$out")" = '{"ingress": [["/api/", "Prefix", "http"]], "policy": {"admin": [{"podSelector": {}}, '"$monitoring"'], "http": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}, {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "test", "app.kubernetes.io/instance": "comments", "app.kubernetes.io/name": "comments"}}}]}, "probes": ["admin"], "scrape": ["admin", "-"]}' ]
+  # The admin port moves everything that uses it; the Ingress stays on http.
+  render "$out" --set ingress.enabled=true --set adminPort=9191
+  [ "$(query "$out" ConfigMap comments 'o["data"]["ADMIN_PORT"]')" = 9191 ]
+  [ "$(exposure "$out")" = '{"ingress": [["/api/", "Prefix", "http"]], "policy": {"admin": [{"podSelector": {}}], "http": null}, "probes": ["admin"], "scrape": ["9191"]}' ]
+  # Negative control: the check sees a public "/" and probes on http (the chart before the admin
+  # port).
+  render "$out" --set ingress.enabled=true --set 'ingress.hosts[0].host=x' --set 'ingress.hosts[0].paths[0].path=/' \
+    --set 'ingress.hosts[0].paths[0].pathType=Prefix'
+  sed -i 's/port: admin$/port: http/' "$out"
+  [[ "$(exposure "$out")" == *'"ingress": [["/", "Prefix", "http"]]'*'"probes": ["http"]'* ]]
 }
 
 @test "a configuration change changes the pod template's checksum (pods roll)" {

@@ -69,9 +69,76 @@ TEST_CASE("PostgreSQL under an autoscaler: URL from the Secret, no fixed replica
   const auto tls = find_kind(docs, "Ingress")["spec"]["tls"][0];
   CHECK(tls["secretName"].as<std::string>() == "comments-example-com-tls");
   const auto from = find_kind(docs, "NetworkPolicy")["spec"]["ingress"][0]["from"];
-  REQUIRE(from.size() == 3);
-  CHECK(from[2]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
-            .as<std::string>() == "monitoring");
+  REQUIRE(from.size() == 2);
+  CHECK(from[1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            .as<std::string>() == "ingress-nginx");
+}
+
+namespace {
+
+// What each port is open to, as one line per fact: the Ingress paths and their backend port,
+// the probes' and the scrape ports, and each NetworkPolicy rule's port with its sources.
+Strings exposure(const std::vector<YAML::Node>& docs) {
+  Strings out;
+  for (const auto& doc : docs) {
+    const auto kind = doc["kind"].as<std::string>();
+    if (kind == "Ingress") {
+      for (const auto& rule : doc["spec"]["rules"]) {
+        for (const auto& p : rule["http"]["paths"]) {
+          out.push_back("ingress " + p["path"].as<std::string>() + " " +
+                        p["pathType"].as<std::string>() + " -> " +
+                        p["backend"]["service"]["port"]["name"].as<std::string>());
+        }
+      }
+    } else if (kind == "Deployment") {
+      const auto c = doc["spec"]["template"]["spec"]["containers"][0];
+      for (const char* probe : {"startupProbe", "livenessProbe", "readinessProbe"}) {
+        out.push_back(std::string(probe) + " " + c[probe]["httpGet"]["port"].as<std::string>());
+      }
+      out.push_back("scrape annotation " +
+                    doc["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
+                        .as<std::string>());
+    } else if (kind == "ServiceMonitor") {
+      out.push_back("scrape " + doc["spec"]["endpoints"][0]["port"].as<std::string>());
+    } else if (kind == "NetworkPolicy") {
+      for (const auto& rule : doc["spec"]["ingress"]) {
+        std::string from = rule["from"] ? "" : " any";
+        for (const auto& peer : rule["from"]) {
+          from +=
+              peer["podSelector"]
+                  ? " own-namespace"
+                  : " " + peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                              .as<std::string>();
+        }
+        out.push_back("policy " + rule["ports"][0]["port"].as<std::string>() + " from" + from);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("only /api/ is public; probes and scraping use the admin port", "[render]") {
+  CHECK(exposure(render_docs(source_dir / "k8s/comments.yaml", "dev")) ==
+        Strings{"startupProbe admin", "livenessProbe admin", "readinessProbe admin",
+                "scrape annotation 9090", "policy http from any", "policy admin from own-namespace",
+                "ingress /api/ Prefix -> http"});
+  CHECK(exposure(render_docs(source_dir / "k8s/comments.yaml", "prod")) ==
+        Strings{"startupProbe admin", "livenessProbe admin", "readinessProbe admin",
+                "scrape annotation 9090", "policy http from own-namespace ingress-nginx",
+                "policy admin from own-namespace monitoring", "ingress /api/ Prefix -> http",
+                "scrape admin"});
+  const auto docs = render_docs(source_dir / "k8s/comments.yaml", "prod");
+  CHECK(config_value(docs, "ADMIN_PORT") == "9090");
+  const auto ports = pod_of(docs)["containers"][0]["ports"];
+  REQUIRE(ports.size() == 2);
+  CHECK(ports[1]["name"].as<std::string>() == "admin");
+  CHECK(ports[1]["containerPort"].as<int>() == 9090);
+  const auto service_ports = find_kind(docs, "Service")["spec"]["ports"];
+  REQUIRE(service_ports.size() == 2);
+  CHECK(service_ports[1]["name"].as<std::string>() == "admin");
+  CHECK(service_ports[1]["targetPort"].as<std::string>() == "admin");
 }
 
 TEST_CASE("a fixed replica count gets a disruption budget and no autoscaler", "[render]") {
@@ -97,8 +164,11 @@ TEST_CASE("the port, storage class and extra settings follow the spec", "[render
   CHECK(find_kind(docs, "Service")["spec"]["ports"][0]["port"].as<int>() == 9000);
   CHECK(find_kind(docs,
                   "Deployment")["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"]
-            .as<std::string>() == "9000");
+            .as<std::string>() == "9191");
   CHECK(config_value(docs, "PORT") == "9000");
+  CHECK(config_value(docs, "ADMIN_PORT") == "9191");
+  CHECK(pod["containers"][0]["ports"][1]["containerPort"].as<int>() == 9191);
+  CHECK(find_kind(docs, "Service")["spec"]["ports"][1]["port"].as<int>() == 9191);
   CHECK(config_value(docs, "SQLITE_SYNCHRONOUS") == "full");
   CHECK(config_value(docs, "LIST_CACHE_BYTES") == "0");
   CHECK(config_value(docs, "LOG_FORMAT") == "text");

@@ -36,6 +36,7 @@ TEST_CASE("a minimal spec is valid and takes the built-in defaults", "[validate]
   REQUIRE(lines(diags).empty());
   const auto& dev = spec->environments.at(0);
   CHECK(spec->app.port.value == 8000);
+  CHECK(spec->app.admin_port.value == 9090);
   CHECK(spec->app.part_of.value == "comments");
   CHECK(dev.replicas.value == 1);
   CHECK(dev.storage.backend.value == spec::Backend::Sqlite);
@@ -123,6 +124,23 @@ TEST_CASE("numbers out of range are refused", "[validate]") {
         Lines{"spec.yaml:8:15: replicas must be between 1 and 100, not 0"});
   CHECK(problems("app: {name: comments, port: 70000}\n" + dev_with("").substr(22)) ==
         Lines{"spec.yaml:1:29: port must be between 1 and 65535, not 70000"});
+  CHECK(problems("app: {name: comments, adminPort: 0}\n" + dev_with("").substr(22)) ==
+        Lines{"spec.yaml:1:34: adminPort must be between 1 and 65535, not 0"});
+}
+
+TEST_CASE("the admin port needs a port of its own", "[validate]") {
+  CHECK(problems("app: {name: comments, adminPort: 8000}\n" + dev_with("").substr(22)) ==
+        Lines{"spec.yaml:1:34: app.adminPort must differ from app.port (8000): probes and "
+              "scraping get a listener of their own"});
+  // Without adminPort, a port of 9090 meets the built-in admin port.
+  CHECK(problems("app: {name: comments, port: 9090}\n" + dev_with("").substr(22)) ==
+        Lines{"spec.yaml:1:29: app.adminPort must differ from app.port (9090): probes and "
+              "scraping get a listener of their own"});
+  CHECK(problems("app: {name: comments, port: 9090, adminPort: 9091}\n" + dev_with("").substr(22))
+            .empty());
+  CHECK(
+      problems(dev_with("    config: {ADMIN_PORT: \"9091\"}\n")) ==
+      Lines{"spec.yaml:8:14: config.ADMIN_PORT: is derived from app.adminPort; set that instead"});
 }
 
 TEST_CASE("values outside a closed set name the set and the closest value", "[validate]") {
@@ -194,10 +212,10 @@ TEST_CASE("service settings must exist and must not shadow the spec's own keys",
         Lines{"spec.yaml:8:14: config.DB_POOL_SIZE: is derived from storage.postgresql.poolSize; "
               "set that instead"});
   // render passes the pin's digest; a second copy in the ConfigMap could contradict it.
-  CHECK(problems(dev_with("    config: {IMAGE_DIGEST: \"sha256:" + std::string(64, 'a') +
-                          "\"}\n")) ==
-        Lines{"spec.yaml:8:14: config.IMAGE_DIGEST: is derived from the release pin's "
-              "image.digest; set that instead"});
+  CHECK(
+      problems(dev_with("    config: {IMAGE_DIGEST: \"sha256:" + std::string(64, 'a') + "\"}\n")) ==
+      Lines{"spec.yaml:8:14: config.IMAGE_DIGEST: is derived from the release pin's "
+            "image.digest; set that instead"});
 }
 
 TEST_CASE("every setting of the service is known, and its value read in the service's format",
@@ -224,8 +242,8 @@ TEST_CASE("every setting of the service is known, and its value read in the serv
   for (const auto& s : comments::config::settings()) {
     if (s.spec.key.empty() && !s.default_value.empty()) {
       CAPTURE(s.env);
-      CHECK(problems(dev_with("    config: {" + s.env + ": \"" + s.default_value + "\"}\n"))
-                .empty());
+      CHECK(
+          problems(dev_with("    config: {" + s.env + ": \"" + s.default_value + "\"}\n")).empty());
     }
   }
 }

@@ -170,6 +170,12 @@ checks fail the install with a sentence that says what to change.
 {{- if le (float64 $v.terminationGracePeriodSeconds) $stop }}
 {{- fail (printf "terminationGracePeriodSeconds=%d must exceed shutdown.delay + shutdown.drainTimeout (%s + %s), or Kubernetes kills pods before they finish draining" (int $v.terminationGracePeriodSeconds) $v.shutdown.delay $v.shutdown.drainTimeout) }}
 {{- end }}
+{{- if eq (int $v.adminPort) (int $v.containerPort) }}
+{{- fail (printf "adminPort=%d is containerPort too: the admin listener (probes, metrics) needs a port of its own" (int $v.adminPort)) }}
+{{- end }}
+{{- if eq (int $v.adminPort) (int $v.service.port) }}
+{{- fail (printf "adminPort=%d is service.port too: the Service carries both ports, http and admin, and they must differ" (int $v.adminPort)) }}
+{{- end }}
 {{- $managed := include "comments.managedSettings" . | fromYaml }}
 {{- range $key, $_ := $v.config }}
 {{- if hasKey $managed $key }}
@@ -190,6 +196,7 @@ DB_POOL_SIZE: storage.postgres.poolSize
 SQLITE_SYNCHRONOUS: storage.sqlite.synchronous
 LOG_LEVEL: logLevel
 LOG_FORMAT: logFormat
+ADMIN_PORT: adminPort
 SHUTDOWN_DELAY: shutdown.delay
 DRAIN_TIMEOUT: shutdown.drainTimeout
 IMAGE_DIGEST: image.digest
