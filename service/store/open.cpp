@@ -3,7 +3,7 @@
 
 #include "service/store/backend.hpp"
 #include "service/store/memory_backend.hpp"
-#include "service/store/postgres_backend.hpp"
+#include "service/store/postgres/backend.hpp"
 #include "service/store/sqlite_backend.hpp"
 
 namespace comments::store {
@@ -18,7 +18,8 @@ std::unique_ptr<Backend> open(std::string_view url, const OpenOptions& options) 
       path.remove_prefix(2);  // sqlite:///abs/path and sqlite://rel/path
     }
     if (path.empty()) {
-      throw std::invalid_argument("storage URL 'sqlite:' needs a file path, e.g. sqlite:data/comments.db");
+      throw std::invalid_argument(
+          "storage URL 'sqlite:' needs a file path, e.g. sqlite:data/comments.db");
     }
     return std::make_unique<SqliteBackend>(std::string(path), options.sqlite_synchronous);
   }

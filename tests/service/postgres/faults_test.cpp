@@ -165,6 +165,43 @@ TEST_CASE(
   check_all_listed(replicas[1]->port(), load.acknowledged_texts());
 }
 
+TEST_CASE("sessions PostgreSQL ended while they sat idle never fail a request") {
+  PostgresCluster pg;
+  auto replicas = start_replicas(2, pg.url());
+  for (auto& r : replicas) {
+    REQUIRE(wait_ready(r->port()));
+  }
+  std::vector<std::string> posted;
+  auto use_every_replica = [&](const std::string& round) {
+    for (std::size_t i = 0; i < replicas.size(); ++i) {
+      const auto text = round + " on " + std::to_string(i);
+      HttpClient c(replicas[i]->port());
+      auto created = c.post_comment("i@example.com", text, "\"idle\"");
+      INFO(round << ", replica " << i << ": " << created.body);
+      CHECK(created.status == 200);
+      posted.push_back(text);
+      CHECK(c.get("/api/comment/list/idle?limit=100").status == 200);
+      CHECK(c.get("/api/comment/list/idle").status == 200);
+    }
+  };
+  use_every_replica("before");
+
+  // An administrator (or a failover, or a pooler) ends every session of the service; the next
+  // request on each replica comes right after, before any health check could notice.
+  CHECK(pg.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                "application_name LIKE 'comments-service%'") != "0");
+  use_every_replica("after pg_terminate_backend");
+
+  // A restart: every session ends with the server; once ready again, nothing fails.
+  pg.stop("fast");
+  pg.start();
+  for (auto& r : replicas) {
+    REQUIRE(wait_ready(r->port(), 20s));
+  }
+  use_every_replica("after a restart");
+  CHECK(list_texts(replicas[1]->port(), "idle") == posted);
+}
+
 TEST_CASE("a frozen database (connections accepted, nothing answered) never hangs a request") {
   PostgresCluster pg;
   ServiceProcess s({"--storage", pg.url(), "--log-level", "warn"});

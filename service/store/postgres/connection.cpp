@@ -1,19 +1,21 @@
 // libpq in non-blocking pipeline mode with poll(2) deadlines, and SQLSTATE classification.
-#include "service/store/postgres_connection.hpp"
+#include "service/store/postgres/connection.hpp"
 
 #include <libpq-fe.h>
 #include <poll.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
-#include <stdexcept>
+#include <fstream>
+#include <iterator>
 #include <string_view>
+#include <vector>
+
+#include "service/store/postgres/url.hpp"
 
 namespace comments::store::pg {
-namespace {
 
-std::string trimmed(const char* s) {
+std::string one_line(const char* s) {
   std::string out = s != nullptr ? s : "";
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
     out.pop_back();
@@ -29,6 +31,8 @@ std::string trimmed(const char* s) {
   }
   return line;
 }
+
+namespace {
 
 // Whether retrying later may help (and readiness should fail), by SQLSTATE class.
 errc classify(std::string_view sqlstate) {
@@ -53,9 +57,42 @@ errc classify(std::string_view sqlstate) {
 
 void silence_notices(void* /*arg*/, const char* /*message*/) {}
 
-}  // namespace
+struct ResultDeleter {
+  void operator()(pg_result* r) const { PQclear(r); }
+};
+using LibpqResult = std::unique_ptr<pg_result, ResultDeleter>;
 
-void ResultDeleter::operator()(pg_result* r) const { PQclear(r); }
+Result copy_out(const pg_result* r) {
+  Result out;
+  out.command = PQcmdStatus(const_cast<pg_result*>(r));
+  out.columns = PQnfields(r);
+  const int n = PQntuples(r);
+  out.values.reserve(static_cast<std::size_t>(n * out.columns));
+  for (int row = 0; row < n; ++row) {
+    for (int col = 0; col < out.columns; ++col) {
+      out.values.emplace_back(PQgetvalue(r, row, col),
+                              static_cast<std::size_t>(PQgetlength(r, row, col)));
+    }
+  }
+  return out;
+}
+
+// Waits until fd is readable; false at the deadline. Throws nothing: the caller decides.
+int poll_readable(int fd, Deadline deadline) {
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    pollfd p{fd, POLLIN, 0};
+    const int rc = ::poll(&p, 1, left > 0 ? static_cast<int>(left) : 0);
+    if (rc < 0 && errno == EINTR) {
+      continue;
+    }
+    return rc;
+  }
+}
+
+}  // namespace
 
 Connection::Connection(const ConnectParams& params, Deadline deadline,
                        std::span<const std::pair<const char*, const char*>> prepared)
@@ -77,7 +114,7 @@ Connection::Connection(const ConnectParams& params, Deadline deadline,
                                   "10000",
                                   "read-write",
                                   "UTF8",
-                                  "comments-service",
+                                  params.application_name.c_str(),
                                   params.url.c_str()};
   if (!params.password.empty()) {
     keys.push_back("password");
@@ -143,13 +180,13 @@ bool Connection::in_transaction() const {
 void Connection::fail_connection(const std::string& what) {
   broken_ = true;
   throw StoreError(errc::unavailable,
-                   "PostgreSQL " + target_ + ": " + what + ": " + trimmed(PQerrorMessage(conn_)));
+                   "PostgreSQL " + target_ + ": " + what + ": " + one_line(PQerrorMessage(conn_)));
 }
 
 void Connection::wait_socket(bool for_write, Deadline deadline) {
   for (;;) {
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     const int fd = PQsocket(conn_);
     if (fd < 0) {
       fail_connection("no socket");
@@ -222,7 +259,7 @@ std::vector<Result> Connection::collect(std::size_t count, Deadline deadline) {
   std::string error;
   std::string sqlstate;
   for (std::size_t i = 0; i < count; ++i) {
-    Result first(next_result(deadline));
+    LibpqResult first(next_result(deadline));
     // A statement's results end with a null; keep the first.
     while (first != nullptr) {
       pg_result* more = next_result(deadline);
@@ -234,9 +271,12 @@ std::vector<Result> Connection::collect(std::size_t count, Deadline deadline) {
     if (first == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
       if (first != nullptr && error.empty()) {
         const char* state = PQresultErrorField(first.get(), PG_DIAG_SQLSTATE);
-        server_ended_ = state != nullptr && std::string_view(state).starts_with("57P");
-        error = trimmed(PQresultErrorField(first.get(), PG_DIAG_MESSAGE_PRIMARY));
+        sqlstate = state != nullptr ? state : "";
+        error = one_line(PQresultErrorField(first.get(), PG_DIAG_MESSAGE_PRIMARY));
       }
+      // The server's FATAL (57P0x: terminated, shutting down) took the place of a statement's
+      // result, possibly read before the close: that statement and the later ones never ran.
+      server_ended_ = sqlstate.starts_with("57P");
       broken_ = true;
       throw StoreError(errc::unavailable, "PostgreSQL " + target_ + ": lost the connection" +
                                               (error.empty() ? "" : ": " + error));
@@ -246,11 +286,11 @@ std::vector<Result> Connection::collect(std::size_t count, Deadline deadline) {
       const char* state = PQresultErrorField(first.get(), PG_DIAG_SQLSTATE);
       sqlstate = state != nullptr ? state : "";
       const char* primary = PQresultErrorField(first.get(), PG_DIAG_MESSAGE_PRIMARY);
-      error = trimmed(primary != nullptr ? primary : PQresultErrorMessage(first.get()));
+      error = one_line(primary != nullptr ? primary : PQresultErrorMessage(first.get()));
     }
-    out.push_back(std::move(first));
+    out.push_back(copy_out(first.get()));
   }
-  Result sync(next_result(deadline));
+  LibpqResult sync(next_result(deadline));
   if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
     broken_ = true;
     throw StoreError(errc::unavailable, "PostgreSQL " + target_ + ": lost the pipeline");
@@ -267,82 +307,83 @@ std::vector<Result> Connection::collect(std::size_t count, Deadline deadline) {
   return out;
 }
 
-std::string describe(const std::string& url) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &err);
-  PQfreemem(err);
-  if (options == nullptr) {
-    return "(unparsable URL)";
-  }
-  std::string host = "localhost";
-  std::string port = "5432";
-  std::string db;
-  std::string user;
-  for (auto* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || *o->val == '\0') {
-      continue;
+std::optional<Notification> Connection::wait_notification(Deadline deadline) {
+  for (;;) {
+    if (PGnotify* n = PQnotifies(conn_)) {
+      Notification out{n->relname, n->extra != nullptr ? n->extra : ""};
+      PQfreemem(n);
+      return out;
     }
-    const std::string_view k = o->keyword;
-    if (k == "host" || (k == "hostaddr" && host == "localhost")) {
-      host = o->val;
-    } else if (k == "port") {
-      port = o->val;
-    } else if (k == "dbname") {
-      db = o->val;
-    } else if (k == "user") {
-      user = o->val;
+    if (broken_) {
+      throw StoreError(errc::unavailable, "PostgreSQL " + target_ + ": the session is closed");
+    }
+    const int fd = PQsocket(conn_);
+    if (fd < 0) {
+      fail_connection("no socket");
+    }
+    const int rc = poll_readable(fd, deadline);
+    if (rc == 0) {
+      return std::nullopt;
+    }
+    if (rc < 0) {
+      broken_ = true;
+      throw StoreError(errc::unavailable,
+                       "PostgreSQL " + target_ + ": poll: " + std::strerror(errno));
+    }
+    if (PQconsumeInput(conn_) != 1 || PQstatus(conn_) == CONNECTION_BAD) {
+      fail_connection("lost the connection");
     }
   }
-  PQconninfoFree(options);
-  return (user.empty() ? "" : user + "@") + host + ":" + port + (db.empty() ? "" : "/" + db);
 }
 
-void check_url(const std::string& url) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &err);
-  if (options != nullptr) {
-    PQconninfoFree(options);
-    return;
+bool Connection::alive() {
+  if (broken_ || PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    return false;
   }
-  std::string reason = trimmed(err);
-  PQfreemem(err);
-  // libpq quotes the offending part, which may be a piece of the password: keep it out.
-  const auto at = url.find('@');
-  const auto scheme_end = url.find("://");
-  if (at != std::string::npos && scheme_end != std::string::npos && at > scheme_end) {
-    const std::string userinfo = url.substr(scheme_end + 3, at - scheme_end - 3);
-    const auto q1 = reason.find('"');
-    const auto q2 = q1 == std::string::npos ? q1 : reason.find('"', q1 + 1);
-    if (q2 != std::string::npos &&
-        userinfo.find(reason.substr(q1 + 1, q2 - q1 - 1)) != std::string::npos) {
-      reason = "a malformed user or password part";
-    }
-    // Some messages quote the whole URL ("in URI: \"postgresql://user:secret@[::1/db\"").
-    const auto colon = userinfo.find(':');
-    const std::string password = colon == std::string::npos ? "" : userinfo.substr(colon + 1);
-    for (auto p = password.empty() ? std::string::npos : reason.find(password); p != std::string::npos;
-         p = reason.find(password, p)) {
-      reason.replace(p, password.size(), "********");
-    }
+  const int fd = PQsocket(conn_);
+  // Nothing is due on an idle session: whatever arrived (the FATAL that precedes the server's
+  // close, or the close itself) means the server is gone or going.
+  if (fd < 0 || poll_readable(fd, std::chrono::steady_clock::now()) != 0) {
+    broken_ = true;
+    return false;
   }
-  throw std::invalid_argument(
-      "not a valid PostgreSQL URL (postgresql://user@host:5432/database?param=value): " + reason);
+  return true;
 }
 
-int rows(const Result& r) { return PQntuples(r.get()); }
-
-std::string text(const Result& r, int row, int col) {
-  return {PQgetvalue(r.get(), row, col), static_cast<std::size_t>(PQgetlength(r.get(), row, col))};
+std::string read_password_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw StoreError(errc::unavailable,
+                     "cannot read the password file '" + path + "': " + std::strerror(errno));
+  }
+  std::string s{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+    s.pop_back();
+  }
+  return s;
 }
 
-std::int64_t integer(const Result& r, int row, int col) {
-  const char* p = PQgetvalue(r.get(), row, col);
-  const char* end = p + PQgetlength(r.get(), row, col);
-  std::int64_t v = 0;
-  if (std::from_chars(p, end, v).ec != std::errc{}) {
-    throw StoreError(errc::internal, "PostgreSQL returned a non-integer where an integer was due");
-  }
-  return v;
+Connector libpq_connector(ConnectParams params, std::string password_file,
+                          std::span<const std::pair<const char*, const char*>> query_statements) {
+  std::vector<std::pair<const char*, const char*>> statements(query_statements.begin(),
+                                                             query_statements.end());
+  return [params = std::move(params), file = std::move(password_file),
+          statements = std::move(statements)](Purpose purpose,
+                                              Deadline deadline) -> std::unique_ptr<Session> {
+    ConnectParams p = params;
+    if (!file.empty()) {
+      p.password = read_password_file(file);  // again each time: the Secret may have rotated
+    }
+    std::span<const std::pair<const char*, const char*>> prepared;
+    if (purpose == Purpose::query) {
+      prepared = statements;
+    }
+    if (purpose == Purpose::listen) {
+      p.application_name += " changes";  // told apart in pg_stat_activity
+    }
+    return std::make_unique<Connection>(p, deadline, prepared);
+  };
 }
 
 }  // namespace comments::store::pg

@@ -1,0 +1,214 @@
+// PostgreSQL storage: group commits serialised per content, lists and pings from the reader pool,
+// every operation through the circuit and the one retry rule.
+#include "service/store/postgres/backend.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "service/log/logger.hpp"
+#include "service/store/postgres/connection.hpp"
+#include "service/store/postgres/encoding.hpp"
+#include "service/store/postgres/url.hpp"
+
+namespace comments::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kStatementDeadline = 5s;  // the server gives up 1 s earlier (statement_timeout)
+// A ping that times out marks the database down (and fails requests for a moment): it gets
+// as long as any statement, so that a merely busy server is not taken for a dead one.
+constexpr auto kPingDeadline = kStatementDeadline;
+constexpr auto kPoolWait = 2s;
+constexpr auto kRetryDownAfter = 500ms;  // while down, one probe per this interval
+
+// Why the lock: ids come from a sequence, and a transaction can draw a lower id and commit after
+// one that drew a higher id (on another replica, or in a slower transaction). A reader would then
+// list 11 before 10 appears, and a client paging with after_id=11 would never see 10. Holding a
+// per-content transaction lock before drawing ids makes every content's ids grow in commit order,
+// and a comment is acknowledged only after its commit, so list order is acknowledgement order
+// across replicas. The keys are taken in ascending order so two batches never deadlock; a hash
+// collision between two contents only serialises them.
+constexpr const char* kLockContents =
+    "SELECT pg_advisory_xact_lock(1668116084, k) FROM"
+    " (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS u(c) ORDER BY k) AS keys";
+// Rows are produced, and ids drawn, in batch order.
+constexpr const char* kInsert =
+    "INSERT INTO comments (content_id, email, comment, created_at_ms)"
+    " SELECT c, e, t, m FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])"
+    "   WITH ORDINALITY AS b(c, e, t, m, n) ORDER BY n"
+    " RETURNING id";
+constexpr const char* kList =
+    "SELECT id, email, comment, created_at_ms FROM comments"
+    " WHERE content_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint";
+
+constexpr std::pair<const char*, const char*> kPrepared[] = {
+    {"lock", kLockContents}, {"insert", kInsert}, {"list", kList}, {"ping", "SELECT 1"}};
+
+pg::Connector libpq_connector(const std::string& url, const OpenOptions& options) {
+  pg::check_url(url);
+  if (!options.password_file.empty()) {
+    try {
+      pg::read_password_file(options.password_file);
+    } catch (const StoreError& e) {
+      throw std::invalid_argument(e.what());
+    }
+  }
+  pg::ConnectParams params;
+  params.url = url;
+  params.statement_timeout = kStatementDeadline - 1s;
+  return pg::libpq_connector(std::move(params), options.password_file,
+                             PostgresBackend::statements());
+}
+
+}  // namespace
+
+std::span<const std::pair<const char*, const char*>> PostgresBackend::statements() {
+  return kPrepared;
+}
+
+PostgresBackend::PostgresBackend(std::string url, const OpenOptions& options)
+    : PostgresBackend(libpq_connector(url, options), pg::steady_clock(),
+                      std::max(1U, options.pool_size), pg::describe(url)) {}
+
+PostgresBackend::PostgresBackend(pg::Connector connector, const pg::Clock& clock,
+                                 unsigned pool_size, std::string target)
+    : clock_(clock),
+      target_(std::move(target)),
+      circuit_(clock, kRetryDownAfter),
+      connect_([this, raw = std::move(connector)](pg::Purpose purpose, pg::Deadline deadline) {
+        try {
+          return raw(purpose, deadline);
+        } catch (const StoreError& e) {
+          if (e.code() == errc::unavailable) {
+            down(e.what());
+          }
+          throw;
+        }
+      }),
+      schema_(connect_, clock, kRetryDownAfter, [this](const std::string& why) { down(why); }),
+      readers_(connect_, pg::Purpose::query, clock, pool_size),
+      writer_(connect_, pg::Purpose::query, clock, 1) {
+  open();
+}
+
+PostgresBackend::~PostgresBackend() = default;
+
+void PostgresBackend::open() {
+  log::info("opening PostgreSQL storage", {{"target", target_}, {"pool_size", readers_.size()}});
+  try {
+    schema_.ensure();
+  } catch (const StoreError& e) {
+    log::warn("PostgreSQL is not usable yet; not ready until it is",
+              {{"target", target_}, {"error", e.what()}});
+  }
+}
+
+void PostgresBackend::down(const std::string& why) {
+  if (circuit_.trip(why)) {
+    // Every session opened before the outage is suspect: each is closed on its next use.
+    readers_.retire_all();
+    writer_.retire_all();
+  }
+}
+
+template <typename F>
+auto PostgresBackend::execute(pg::Pool& pool, pg::Effect effect, std::chrono::milliseconds budget,
+                              F&& f) {
+  auto admission = circuit_.admit();
+  schema_.ensure();
+  for (int attempt = 0;; ++attempt) {
+    auto session = pool.lease(clock_.now() + kPoolWait);
+    try {
+      auto result = f(*session, clock_.now() + budget);
+      admission.succeeded();
+      return result;
+    } catch (const StoreError& e) {
+      if (session->timed_out()) {
+        down(e.what());
+      }
+      if (attempt == 0 && pg::run_again(*session, session.reused(), effect)) {
+        continue;
+      }
+      throw;
+    }
+  }
+}
+
+Page PostgresBackend::list(std::string_view content_id, std::int64_t after_id, std::size_t limit) {
+  const std::string content(content_id);
+  const std::string after = std::to_string(after_id);
+  const std::string count = std::to_string(limit);
+  return execute(
+      readers_, pg::Effect::none, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
+        const std::vector<pg::Statement> query{
+            {"list", nullptr, {content.c_str(), after.c_str(), count.c_str()}}};
+        auto results = s.run(query, deadline);
+        Page page;
+        auto& r = results[0];
+        const int n = r.rows();
+        page.comments.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+          page.comments.push_back(Comment{r.integer(i, 0), std::move(r.values[i * 4 + 1]),
+                                          std::move(r.values[i * 4 + 2]), r.integer(i, 3)});
+        }
+        return page;
+      });
+}
+
+void PostgresBackend::ping() {
+  execute(readers_, pg::Effect::none, kPingDeadline, [](pg::Session& s, pg::Deadline deadline) {
+    s.run(std::vector<pg::Statement>{{"ping", nullptr, {}}}, deadline);
+    return true;
+  });
+}
+
+std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> batch) {
+  if (batch.empty()) {
+    return {};
+  }
+  pg::ArrayLiteral contents;
+  pg::ArrayLiteral emails;
+  pg::ArrayLiteral texts;
+  pg::ArrayLiteral times;
+  for (const auto& c : batch) {
+    contents.add(c.content_id);
+    emails.add(c.email);
+    texts.add(c.text);
+    times.add(c.created_at_ms);
+  }
+  const std::string contents_param = contents.str();
+  const std::string emails_param = emails.str();
+  const std::string texts_param = texts.str();
+  const std::string times_param = times.str();
+  // One round trip: the server runs the four in order, and COMMIT's answer is the verdict.
+  const std::vector<pg::Statement> transaction{
+      {nullptr, "BEGIN", {}},
+      {"lock", nullptr, {contents_param.c_str()}},
+      {"insert",
+       nullptr,
+       {contents_param.c_str(), emails_param.c_str(), texts_param.c_str(), times_param.c_str()}},
+      {nullptr, "COMMIT", {}}};
+  return execute(
+      writer_, pg::Effect::commits, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
+        auto results = s.run(transaction, deadline);
+        if (results[3].command != "COMMIT") {
+          throw StoreError(errc::internal, "PostgreSQL did not commit the batch");
+        }
+        std::vector<std::int64_t> ids;
+        ids.reserve(batch.size());
+        for (int i = 0; i < results[2].rows(); ++i) {
+          ids.push_back(results[2].integer(i, 0));
+        }
+        if (ids.size() != batch.size()) {
+          throw StoreError(errc::internal, "PostgreSQL returned " + std::to_string(ids.size()) +
+                                               " ids for " + std::to_string(batch.size()) +
+                                               " comments");
+        }
+        // Ids were drawn in batch order; sorting makes that independent of RETURNING's order.
+        std::sort(ids.begin(), ids.end());
+        return ids;
+      });
+}
+
+}  // namespace comments::store
