@@ -316,12 +316,25 @@ TEST_CASE("the password comes from a file, is re-read on reconnect, and is never
   }
 }
 
-TEST_CASE("a malformed PostgreSQL URL is refused at start without echoing the password") {
-  auto r = run_service_command(
-      {"--storage", "postgresql://user:sec%zzret@localhost/comments", "--port", "0"});
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Catch::Contains("not a valid PostgreSQL URL"));
-  CHECK(r.output.find("zzret") == std::string::npos);
+TEST_CASE("a malformed PostgreSQL URL or option stops the start without echoing the password") {
+  for (const std::string url :
+       {"postgresql://user:sec%zzret@localhost/comments", "postgresql://user:secret@[::1/db",
+        "postgresql://user:secret@localhost/comments?sslmode=nonsense",
+        "postgresql://user:secret@localhost:five/comments"}) {
+    CAPTURE(url);
+    auto r = run_service_command({"--storage", url, "--port", "0"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output,
+               Catch::StartsWith("comments-service: --storage: not a valid PostgreSQL URL"));
+    CHECK(r.output.find("ecret") == std::string::npos);
+    CHECK(r.output.find("zzret") == std::string::npos);
+  }
+  // The same through the environment, as Kubernetes passes it from a Secret.
+  auto env = run_service_command({"--port", "0"},
+                                 {{"STORAGE_URL", "postgresql://u:secret@db:5432/c?sslmode=on"}});
+  CHECK(env.exit_code == 2);
+  CHECK_THAT(env.output, Catch::Contains("sslmode must be one of"));
+  CHECK(env.output.find("secret") == std::string::npos);
 
   TempDir dir;
   auto missing =
