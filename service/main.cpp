@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "comments/version.hpp"
+#include "service/api/cache_coherence.hpp"
 #include "service/api/comments_handlers.hpp"
 #include "service/api/list_cache.hpp"
 #include "service/api/ops_handlers.hpp"
@@ -38,9 +39,12 @@ int serve(const config::Config& c) {
     return 1;
   }
   const std::string backend_name(backend->name());
-  // Another process writing the same data would make cached lists stale.
-  api::ListCache cache(backend->exclusive() ? c.list_cache_bytes : 0);
-  // Without the cache (PostgreSQL) every list is a query: read with as many threads as connections.
+  api::ListCache cache(c.list_cache_bytes);
+  // Other processes' writes (PostgreSQL replicas) reach the cache through the backend.
+  api::CacheCoherence coherence(cache, metrics);
+  backend->watch(coherence);
+  // Shared storage (PostgreSQL) reads on every miss and while out of sync: as many read threads
+  // as connections.
   const unsigned read_threads =
       c.read_threads > 0 ? c.read_threads : (backend->exclusive() ? 2U : c.db_pool_size);
   store::Storage storage(std::move(backend), {.read_threads = read_threads}, metrics);

@@ -20,6 +20,12 @@ ListCache::Entry ListCache::get(std::string_view content_id) {
   if (!enabled()) {
     return nullptr;
   }
+  using Clock = std::chrono::steady_clock;
+  if (const auto until = serve_until_.load(std::memory_order_acquire);
+      until != Clock::time_point::max().time_since_epoch().count() &&
+      Clock::now().time_since_epoch().count() >= until) {
+    return nullptr;
+  }
   Shard& s = shard(content_id);
   std::lock_guard lock(s.mutex);
   auto it = s.map.find(content_id);
@@ -65,6 +71,20 @@ void ListCache::invalidate(std::string_view content_id) {
   if (auto it = s.map.find(content_id); it != s.map.end()) {
     erase(s, it);
   }
+}
+
+void ListCache::clear() {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    ++s.invalidations;
+    s.map.clear();
+    s.lru.clear();
+    s.bytes = 0;
+  }
+}
+
+void ListCache::serve_until(std::chrono::steady_clock::time_point until) {
+  serve_until_.store(until.time_since_epoch().count(), std::memory_order_release);
 }
 
 std::size_t ListCache::bytes() const {

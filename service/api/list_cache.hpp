@@ -1,8 +1,12 @@
 // A bounded LRU cache of serialised comment lists, invalidated when a content gets a comment.
 // Reads check it first; storage is read only on a miss. Safe across threads (sharded locks).
+// With storage that other processes write (PostgreSQL), lists are served only while the change
+// feed vouches for them (serve_until); see cache_coherence.hpp.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -32,6 +36,10 @@ class ListCache {
   std::uint64_t ticket(std::string_view content_id);
   void put(std::string_view content_id, std::uint64_t ticket, Entry entry);
   void invalidate(std::string_view content_id);
+  // Drops every list, and every put whose ticket was taken before.
+  void clear();
+  // get() answers only before this time (and always until it is first called).
+  void serve_until(std::chrono::steady_clock::time_point until);
   std::size_t bytes() const;
 
  private:
@@ -57,6 +65,8 @@ class ListCache {
   void erase(Shard& s, std::unordered_map<std::string, Node, Hash, std::equal_to<>>::iterator it);
 
   std::size_t max_bytes_;
+  std::atomic<std::chrono::steady_clock::rep> serve_until_{
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
   std::array<Shard, kShards> shards_;
 };
 

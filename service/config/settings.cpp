@@ -115,7 +115,8 @@ std::vector<Setting> make_table() {
           {.name = "list-cache-bytes",
            .env = "LIST_CACHE_BYTES",
            .default_value = "32MiB",
-           .help = "Cache of serialised lists (0: off; always off with PostgreSQL)"}),
+           .help = "Cache of serialised lists (0: off); with PostgreSQL kept coherent across "
+                   "replicas by change notifications"}),
       row(&Config::rate_limit, decimal(),
           {.name = "rate-limit",
            .env = "RATE_LIMIT",

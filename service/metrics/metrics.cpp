@@ -61,6 +61,20 @@ Metrics::Metrics(std::vector<std::string> route_labels, std::string_view version
                 .Help("1 when the service reports ready, 0 otherwise")
                 .Register(r)
                 .Add({});
+  list_cache_synchronized_ =
+      &prometheus::BuildGauge()
+           .Name("list_cache_synchronized")
+           .Help("1 while cached lists may be served: no other process writes the storage, or "
+                 "change notifications from the other replicas are flowing; 0 while lists are "
+                 "read from storage on every request")
+           .Register(r)
+           .Add({});
+  list_cache_resyncs_ = &prometheus::BuildCounter()
+                             .Name("list_cache_resyncs_total")
+                             .Help("Times the list cache was dropped whole because change "
+                                   "notifications had been interrupted")
+                             .Register(r)
+                             .Add({});
   storage_duration_ = &prometheus::BuildHistogram()
                            .Name("storage_operation_duration_seconds")
                            .Help("Storage operation latency, by backend and operation")

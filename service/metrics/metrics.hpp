@@ -51,6 +51,8 @@ class Metrics {
   prometheus::Counter& requests_rate_limited() { return *requests_rate_limited_; }
   prometheus::Counter& comments_created() { return *comments_created_; }
   prometheus::Gauge& ready() { return *ready_; }
+  prometheus::Gauge& list_cache_synchronized() { return *list_cache_synchronized_; }
+  prometheus::Counter& list_cache_resyncs() { return *list_cache_resyncs_; }
 
   // Runs before every scrape, to set gauges from counters kept elsewhere.
   void on_collect(std::function<void(Metrics&)> hook);
@@ -79,6 +81,8 @@ class Metrics {
   prometheus::Counter* requests_rate_limited_;
   prometheus::Counter* comments_created_;
   prometheus::Gauge* ready_;
+  prometheus::Gauge* list_cache_synchronized_;
+  prometheus::Counter* list_cache_resyncs_;
 
   std::mutex mutex_;  // guards the slow path that creates children
   std::vector<std::unique_ptr<RequestSeries>> owned_;

@@ -2,7 +2,10 @@
 // every operation through the circuit and the one retry rule.
 #include "service/store/postgres/backend.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 
 #include "service/log/logger.hpp"
@@ -45,7 +48,8 @@ constexpr const char* kList =
 constexpr std::pair<const char*, const char*> kPrepared[] = {
     {"lock", kLockContents}, {"insert", kInsert}, {"list", kList}, {"ping", "SELECT 1"}};
 
-pg::Connector libpq_connector(const std::string& url, const OpenOptions& options) {
+pg::Connector libpq_connector(const std::string& url, const OpenOptions& options,
+                              const std::string& origin) {
   pg::check_url(url);
   if (!options.password_file.empty()) {
     try {
@@ -57,8 +61,19 @@ pg::Connector libpq_connector(const std::string& url, const OpenOptions& options
   pg::ConnectParams params;
   params.url = url;
   params.statement_timeout = kStatementDeadline - 1s;
+  params.origin = origin;
   return pg::libpq_connector(std::move(params), options.password_file,
                              PostgresBackend::statements());
+}
+
+// 64 random bits in hex: this replica's name in change notifications.
+std::string random_origin() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    out += fmt::format("{:04x}", random() & 0xFFFF);
+  }
+  return out;
 }
 
 }  // namespace
@@ -68,17 +83,23 @@ std::span<const std::pair<const char*, const char*>> PostgresBackend::statements
 }
 
 PostgresBackend::PostgresBackend(std::string url, const OpenOptions& options)
-    : PostgresBackend(libpq_connector(url, options), pg::steady_clock(),
-                      std::max(1U, options.pool_size), pg::describe(url)) {}
+    : PostgresBackend(url, options, random_origin()) {}
+
+PostgresBackend::PostgresBackend(const std::string& url, const OpenOptions& options,
+                                 std::string origin)
+    : PostgresBackend(libpq_connector(url, options, origin), pg::steady_clock(),
+                      std::max(1U, options.pool_size), pg::describe(url), origin) {}
 
 PostgresBackend::PostgresBackend(pg::Connector connector, const pg::Clock& clock,
-                                 unsigned pool_size, std::string target)
+                                 unsigned pool_size, std::string target, std::string origin)
     : clock_(clock),
       target_(std::move(target)),
+      origin_(std::move(origin)),
       circuit_(clock, kRetryDownAfter),
-      connect_([this, raw = std::move(connector)](pg::Purpose purpose, pg::Deadline deadline) {
+      raw_(std::move(connector)),
+      connect_([this](pg::Purpose purpose, pg::Deadline deadline) {
         try {
-          return raw(purpose, deadline);
+          return raw_(purpose, deadline);
         } catch (const StoreError& e) {
           if (e.code() == errc::unavailable) {
             down(e.what());
@@ -93,6 +114,11 @@ PostgresBackend::PostgresBackend(pg::Connector connector, const pg::Clock& clock
 }
 
 PostgresBackend::~PostgresBackend() = default;
+
+void PostgresBackend::watch(ChangeObserver& observer) {
+  // Its own connector: a listener that cannot connect is the cache's business, not the circuit's.
+  feed_ = std::make_unique<pg::ChangeFeed>(raw_, clock_, origin_, observer);
+}
 
 void PostgresBackend::open() {
   log::info("opening PostgreSQL storage", {{"target", target_}, {"pool_size", readers_.size()}});

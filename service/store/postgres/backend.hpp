@@ -1,6 +1,7 @@
 // The shared backend for several replicas: PostgreSQL through libpq, assembled from its parts —
 // a circuit breaker (circuit.hpp), a reader pool and the writer's own session (pool.hpp), the
-// schema gate (migrations.hpp), one retry rule (retry.hpp) and the SQL encoding (encoding.hpp).
+// schema gate (migrations.hpp), one retry rule (retry.hpp), the SQL encoding (encoding.hpp) and
+// the change feed that keeps list caches coherent across replicas (changes.hpp).
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "service/store/backend.hpp"
+#include "service/store/postgres/changes.hpp"
 #include "service/store/postgres/circuit.hpp"
 #include "service/store/postgres/migrations.hpp"
 #include "service/store/postgres/pool.hpp"
@@ -23,9 +25,10 @@ class PostgresBackend : public Backend {
   // Checks the URL and options (std::invalid_argument) and tries to connect and migrate once;
   // when the database is not there yet, the backend still opens and keeps trying.
   PostgresBackend(std::string url, const OpenOptions& options);
-  // The same on an injected connector and clock (unit tests); target names the database in logs.
+  // The same on an injected connector and clock (unit tests); target names the database in logs,
+  // origin this replica in change notifications.
   PostgresBackend(pg::Connector connector, const pg::Clock& clock, unsigned pool_size,
-                  std::string target);
+                  std::string target, std::string origin = "test");
   ~PostgresBackend() override;
   PostgresBackend(const PostgresBackend&) = delete;
   PostgresBackend& operator=(const PostgresBackend&) = delete;
@@ -35,6 +38,8 @@ class PostgresBackend : public Backend {
   std::vector<std::int64_t> append(std::span<const NewComment> batch) override;
   Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) override;
   void ping() override;
+  // Listens for other replicas' changes (changes.hpp) on a session and thread of its own.
+  void watch(ChangeObserver& observer) override;
 
   // The statements every query session prepares (name, SQL).
   static std::span<const std::pair<const char*, const char*>> statements();
@@ -47,14 +52,18 @@ class PostgresBackend : public Backend {
   // The database is down: fail fast, and retire every session opened before.
   void down(const std::string& why);
   void open();
+  PostgresBackend(const std::string& url, const OpenOptions& options, std::string origin);
 
   const pg::Clock& clock_;
   std::string target_;
+  std::string origin_;
   pg::Circuit circuit_;
-  pg::Connector connect_;  // the raw connector, reporting failures to the circuit
+  pg::Connector raw_;
+  pg::Connector connect_;  // raw_, reporting failures to the circuit
   pg::SchemaGate schema_;
   pg::Pool readers_;
-  pg::Pool writer_;  // one session, used by the one writer thread only
+  pg::Pool writer_;                       // one session, used by the one writer thread only
+  std::unique_ptr<pg::ChangeFeed> feed_;  // last: stopped before the rest goes
 };
 
 }  // namespace comments::store

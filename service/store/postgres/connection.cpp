@@ -159,6 +159,11 @@ void Connection::start(const ConnectParams& params, Deadline deadline,
       "SET statement_timeout = " + std::to_string(params.statement_timeout.count());
   std::vector<Statement> setup{{nullptr, set_timeout.c_str(), {}},
                                {nullptr, "SET idle_in_transaction_session_timeout = 15000", {}}};
+  // Read by the change-notification trigger, so that a replica can skip its own changes.
+  const std::string set_origin = "SELECT set_config('comments.origin', $1, false)";
+  if (!params.origin.empty()) {
+    setup.push_back({nullptr, set_origin.c_str(), {params.origin.c_str()}});
+  }
   run(setup, deadline);
   for (const auto& [name, sql] : prepared) {
     if (PQsendPrepare(conn_, name, sql, 0, nullptr) != 1) {
@@ -185,8 +190,9 @@ void Connection::fail_connection(const std::string& what) {
 
 void Connection::wait_socket(bool for_write, Deadline deadline) {
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     const int fd = PQsocket(conn_);
     if (fd < 0) {
       fail_connection("no socket");
@@ -367,7 +373,7 @@ std::string read_password_file(const std::string& path) {
 Connector libpq_connector(ConnectParams params, std::string password_file,
                           std::span<const std::pair<const char*, const char*>> query_statements) {
   std::vector<std::pair<const char*, const char*>> statements(query_statements.begin(),
-                                                             query_statements.end());
+                                                              query_statements.end());
   return [params = std::move(params), file = std::move(password_file),
           statements = std::move(statements)](Purpose purpose,
                                               Deadline deadline) -> std::unique_ptr<Session> {
@@ -380,7 +386,7 @@ Connector libpq_connector(ConnectParams params, std::string password_file,
       prepared = statements;
     }
     if (purpose == Purpose::listen) {
-      p.application_name += " changes";  // told apart in pg_stat_activity
+      p.application_name += "/changes";  // told apart in pg_stat_activity
     }
     return std::make_unique<Connection>(p, deadline, prepared);
   };

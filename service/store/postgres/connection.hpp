@@ -20,6 +20,8 @@ struct ConnectParams {
   std::string url;       // libpq URI; its own settings win over the defaults below
   std::string password;  // empty: the URL's, PGPASSWORD or ~/.pgpass
   std::string application_name = "comments-service";
+  // This replica's name in change notifications (the session's comments.origin setting).
+  std::string origin;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds statement_timeout{4000};  // server side, below the client deadline
 };

@@ -5,6 +5,7 @@
 
 #include "service/log/logger.hpp"
 #include "service/store/errors.hpp"
+#include "service/store/postgres/changes.hpp"
 
 namespace comments::store::pg {
 namespace {
@@ -18,6 +19,45 @@ constexpr auto kMigrationDeadline = 120s;
 // Advisory lock key spaces (first key of the two-int form): 'cmnt' and 'cmmg'.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(1668115815, 1)";
 constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(1668115815, 1)";
+
+// Migration 2: every statement that changes comments notifies kChangesChannel in its own
+// transaction with the contents it touched (see changes.hpp for the payload). A trigger rather
+// than a NOTIFY from the service, so that comments edited or deleted by hand (moderation) reach
+// every replica's cache as well.
+const std::string& notify_function() {
+  static const std::string sql =
+      "CREATE FUNCTION comments_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+      "DECLARE\n"
+      "  ids text;\n"
+      "  odd boolean;\n"
+      "BEGIN\n"
+      "  IF TG_OP = 'INSERT' THEN\n"
+      "    SELECT string_agg(DISTINCT content_id, ' '), bool_or(content_id !~ '^[^[:space:]*]+$')\n"
+      "      INTO ids, odd FROM new_rows;\n"
+      "  ELSIF TG_OP = 'DELETE' THEN\n"
+      "    SELECT string_agg(DISTINCT content_id, ' '), bool_or(content_id !~ '^[^[:space:]*]+$')\n"
+      "      INTO ids, odd FROM old_rows;\n"
+      "  ELSIF TG_OP = 'UPDATE' THEN\n"
+      "    SELECT string_agg(DISTINCT content_id, ' '), bool_or(content_id !~ '^[^[:space:]*]+$')\n"
+      "      INTO ids, odd FROM (SELECT content_id FROM old_rows\n"
+      "                          UNION SELECT content_id FROM new_rows) AS touched;\n"
+      "  ELSE\n"
+      "    ids := '*';\n"  // TRUNCATE
+      "  END IF;\n"
+      "  IF ids IS NULL THEN\n"
+      "    RETURN NULL;\n"
+      "  END IF;\n"
+      "  IF odd OR octet_length(ids) > 7000 THEN\n"  // NOTIFY payloads stop at 8000 bytes
+      "    ids := '*';\n"
+      "  END IF;\n"
+      "  PERFORM pg_notify('" +
+      std::string(kChangesChannel) +
+      "',\n"
+      "    coalesce(nullif(current_setting('comments.origin', true), ''), '-') || ' ' || ids);\n"
+      "  RETURN NULL;\n"
+      "END $$";
+  return sql;
+}
 
 }  // namespace
 
@@ -34,6 +74,20 @@ std::span<const Migration> migrations() {
         "  comment text NOT NULL,"
         "  created_at_ms bigint NOT NULL)",
         "CREATE INDEX comments_by_content ON comments (content_id, id)"}},
+      {2,
+       "change notifications",
+       {notify_function().c_str(),
+        "CREATE TRIGGER comments_changes_insert AFTER INSERT ON comments"
+        " REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()",
+        "CREATE TRIGGER comments_changes_update AFTER UPDATE ON comments"
+        " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()",
+        "CREATE TRIGGER comments_changes_delete AFTER DELETE ON comments"
+        " REFERENCING OLD TABLE AS old_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()",
+        "CREATE TRIGGER comments_changes_truncate AFTER TRUNCATE ON comments"
+        " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()"}},
   };
   return all;
 }

@@ -50,3 +50,33 @@ TEST_CASE("a disabled cache stores nothing") {
   cache.put("1", cache.ticket("1"), entry("[]"));
   CHECK(cache.get("1") == nullptr);
 }
+
+TEST_CASE("clear drops every list and every put whose ticket came before it") {
+  ListCache cache(1 << 20);
+  cache.put("1", cache.ticket("1"), entry("[1]"));
+  cache.put("2", cache.ticket("2"), entry("[2]"));
+  const auto before = cache.ticket("3");
+  cache.clear();
+  CHECK(cache.get("1") == nullptr);
+  CHECK(cache.get("2") == nullptr);
+  CHECK(cache.bytes() == 0);
+  cache.put("3", before, entry("[3]"));
+  CHECK(cache.get("3") == nullptr);
+  cache.put("3", cache.ticket("3"), entry("[3]"));
+  CHECK(cache.get("3") != nullptr);
+}
+
+TEST_CASE("lists are served only until the time serve_until names") {
+  using Clock = std::chrono::steady_clock;
+  ListCache cache(1 << 20);
+  cache.put("1", cache.ticket("1"), entry("[1]"));
+  CHECK(cache.get("1") != nullptr);  // until told otherwise: forever (SQLite, memory)
+  cache.serve_until(Clock::now() + std::chrono::hours(1));
+  CHECK(cache.get("1") != nullptr);
+  cache.serve_until(Clock::now() - std::chrono::milliseconds(1));
+  CHECK(cache.get("1") == nullptr);
+  cache.serve_until({});
+  CHECK(cache.get("1") == nullptr);
+  cache.serve_until(Clock::time_point::max());
+  CHECK(cache.get("1") != nullptr);  // kept meanwhile
+}

@@ -114,4 +114,32 @@ std::string fresh_database() {
   return url.substr(0, at) + "/" + name + url.substr(at + 9);
 }
 
+std::string as_owner(const std::string& admin_url, const std::string& role) {
+  const auto name = admin_url.substr(admin_url.find(":///") + 4,
+                                     admin_url.find('?') - admin_url.find(":///") - 4);
+  psql(admin_url, "CREATE ROLE " + role + " LOGIN; ALTER DATABASE " + name + " OWNER TO " + role +
+                      "; ALTER SCHEMA public OWNER TO " + role);
+  const auto user = admin_url.find("user=postgres");
+  if (user == std::string::npos) {
+    throw std::runtime_error("unexpected fixture URL form: " + admin_url);
+  }
+  return admin_url.substr(0, user) + "user=" + role + admin_url.substr(user + 13);
+}
+
+void cut_off_change_feed(const std::string& admin_url, const std::string& role) {
+  const auto feed = " FROM pg_stat_activity WHERE usename = '" + role +
+                    "' AND application_name = 'comments-service/changes'";
+  if (const auto n = psql(admin_url, "SELECT count(*)" + feed); n != "1") {
+    throw std::runtime_error("expected one change feed session of " + role + ", found " + n);
+  }
+  psql(admin_url, "DO $$ BEGIN EXECUTE format('ALTER ROLE " + role +
+                      " CONNECTION LIMIT %s', (SELECT count(*) FROM pg_stat_activity WHERE "
+                      "usename = '" + role + "') - 1); END $$");
+  psql(admin_url, "SELECT pg_terminate_backend(pid)" + feed);
+}
+
+void allow_sessions(const std::string& admin_url, const std::string& role) {
+  psql(admin_url, "ALTER ROLE " + role + " CONNECTION LIMIT -1");
+}
+
 }  // namespace comments::testing

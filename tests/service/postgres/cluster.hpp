@@ -48,4 +48,15 @@ std::string fresh_database();
 // Runs SQL against a database URL with psql; returns its unaligned output. Throws on failure.
 std::string psql(const std::string& url, const std::string& sql);
 
+// The database of admin_url (a fresh_database()) as a new role, which then owns it and its
+// schema, so that its sessions can be told apart and limited without touching the
+// administrator's. Start the replica that migrates the tables with this URL.
+std::string as_owner(const std::string& admin_url, const std::string& role);
+
+// Ends the change-notification session of the one replica that connects as role, and keeps it
+// from coming back (the role may hold only its other sessions) until allow_sessions(). Throws
+// unless that replica has exactly one such session.
+void cut_off_change_feed(const std::string& admin_url, const std::string& role);
+void allow_sessions(const std::string& admin_url, const std::string& role);
+
 }  // namespace comments::testing

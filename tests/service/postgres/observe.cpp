@@ -1,11 +1,22 @@
 // Client-side views of the service for the PostgreSQL tests.
 #include "tests/service/postgres/observe.hpp"
 
+#include <sstream>
 #include <stdexcept>
 
 #include "tests/service/support/http_client.hpp"
 
 namespace comments::testing {
+
+void append_texts(const HttpResponse& r, std::vector<std::string>& out) {
+  if (r.status != 200) {
+    throw std::runtime_error("list answered " + std::to_string(r.status) + ": " + r.body);
+  }
+  const auto page = r.json();  // kept: the loop below reads into it
+  for (const auto& v : page.as_array()) {
+    out.push_back(text(v.at("comment")));
+  }
+}
 
 std::vector<std::string> list_texts(std::uint16_t port, const std::string& content) {
   HttpClient c(port);
@@ -16,17 +27,40 @@ std::vector<std::string> list_texts(std::uint16_t port, const std::string& conte
     if (r.status == 404) {
       break;
     }
-    if (r.status != 200) {
-      throw std::runtime_error("list answered " + std::to_string(r.status) + ": " + r.body);
-    }
-    const auto page = r.json();
-    for (const auto& v : page.as_array()) {
-      out.push_back(text(v.at("comment")));
-    }
+    append_texts(r, out);
     const auto link = r.header("Link");
     next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
   }
   return out;
+}
+
+std::vector<std::string> cached_list(std::uint16_t port, const std::string& content) {
+  auto r = HttpClient(port).get("/api/comment/list/" + content);
+  if (r.status == 404) {
+    return {};
+  }
+  std::vector<std::string> out;
+  append_texts(r, out);
+  return out;
+}
+
+double metric(std::uint16_t port, const std::string& name) {
+  const auto body = HttpClient(port).get("/metrics").body;
+  std::istringstream lines(body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + " ")) {
+      return std::stod(line.substr(name.size() + 1));
+    }
+  }
+  throw std::runtime_error("no metric " + name + " on /metrics");
+}
+
+bool synchronized(std::uint16_t port) {
+  try {
+    return metric(port, "list_cache_synchronized") == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 unsigned status_of(std::uint16_t port, const std::string& path) {
