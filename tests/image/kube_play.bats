@@ -9,8 +9,9 @@
 #
 # What the test changes for podman, nothing else (kube_play.py): pods share the host network
 # here, so container `ports:` go (podman refuses port mappings on the host network) and the
-# service's port moves to a free one (PORT in the ConfigMap, the probes' port); the image
-# reference names the built image.
+# service's two ports move to free ones (PORT and ADMIN_PORT in the ConfigMap, the probes' port);
+# the image reference names the built image. The probes are declared on the admin port; the
+# public port keeps serving the API and, by default, the same operator endpoints.
 
 load helpers
 
@@ -22,8 +23,9 @@ setup_file() {
   HELM_BIN=$("$ROOT/scripts/tools/helm.sh")
   export WORK=$BATS_FILE_TMPDIR
   export APP=kubeplay$$
-  export PORT
+  export PORT ADMIN
   PORT=$(free_port)
+  ADMIN=$(free_port)
   # The rendered dev manifests name dev's repository: the built image under that name. (Tests
   # run in another process than setup_file: they read the tag from DEV_IMAGE, never from $$.)
   export DEV_IMAGE=registry.example.com/comments/dev:kubeplay-$$
@@ -92,6 +94,19 @@ check_pod() {
   [ "$(stat -c %u:%g "$(podman volume inspect --format '{{.Mountpoint}}' "$volume")/comments.db")" = 65532:65532 ]
 }
 
+# check_ports MANIFEST: the probes are declared on the admin port, which serves the operator
+# endpoints and not the API; the public port serves the API and, by default, the same endpoints.
+check_ports() {
+  local kind
+  for kind in startupProbe livenessProbe readinessProbe; do
+    [ "$(python3 "$BATS_TEST_DIRNAME/kube_play.py" probe "$1" "$kind" | cut -d' ' -f2)" = "$ADMIN" ]
+  done
+  curl -fsS "http://127.0.0.1:$ADMIN/metrics" | grep -q '^comments_ready 1'
+  [ "$(curl -fsS "http://127.0.0.1:$ADMIN/version" | jq -r .revision)" = "$REVISION" ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/api/comment/list/1")" = 404 ]
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz"
+}
+
 post() {
   curl -fsS -X POST "http://127.0.0.1:$PORT/api/comment/new" -H 'Content-Type: application/json' \
     -d "{\"email\":\"$2\",\"comment\":\"$3\",\"content_id\":$1}"
@@ -114,10 +129,11 @@ seed() {
   sed "s/^  name: comments /  name: $APP /" "$ROOT/k8s/comments.yaml" >"$WORK/spec/comments.yaml"
   "$CTL" --spec "$WORK/spec/comments.yaml" pin dev --tag "${DEV_IMAGE##*:}" --revision "$REVISION" >/dev/null
   "$CTL" --spec "$WORK/spec/comments.yaml" render dev >"$WORK/rendered-dev.yaml"
-  python3 "$BATS_TEST_DIRNAME/kube_play.py" podman "$WORK/rendered-dev.yaml" "$PORT" >"$WORK/play-dev.yaml"
+  python3 "$BATS_TEST_DIRNAME/kube_play.py" podman "$WORK/rendered-dev.yaml" "$PORT" "$ADMIN" >"$WORK/play-dev.yaml"
   play "$WORK/play-dev.yaml"
   check_pod "$WORK/play-dev.yaml" "$APP"
   [ "$(curl -fsS "http://127.0.0.1:$PORT/version" | jq -r .revision)" = "$REVISION" ]
+  check_ports "$WORK/play-dev.yaml"
   seed
   # A new pod on the same claim, as a rollout would do.
   first=$(podman inspect --format '{{.Id}}' "$(container_of "$APP")")
@@ -129,7 +145,7 @@ seed() {
   [ "$(list 1 | jq length)" -eq 3 ]
   [ "$(post 1 late@example.com "after replace" | jq .id)" -eq 4 ]
   # Negative control, the pod still up: the same probe on a port nothing listens on fails.
-  sed "s/^\( *port: \)$PORT\$/\1$(free_port)/" "$WORK/play-dev.yaml" >"$WORK/wrong-port.yaml"
+  sed "s/^\( *port: \)$ADMIN\$/\1$(free_port)/" "$WORK/play-dev.yaml" >"$WORK/wrong-port.yaml"
   run probe "$WORK/wrong-port.yaml" readinessProbe
   [ "$status" -ne 0 ]
   podman kube down "$WORK/play-dev.yaml" >/dev/null
@@ -138,10 +154,11 @@ seed() {
 @test "the chart's helm template output runs under podman kube play" {
   "$HELM_BIN" template "helm$$" "$ROOT/charts/comments" --set image.repository="${IMAGE%:*}" \
     --set-string image.tag="$REVISION" --set image.pullPolicy=Never >"$WORK/helm.yaml"
-  python3 "$BATS_TEST_DIRNAME/kube_play.py" podman "$WORK/helm.yaml" "$PORT" >"$WORK/play-helm.yaml"
+  python3 "$BATS_TEST_DIRNAME/kube_play.py" podman "$WORK/helm.yaml" "$PORT" "$ADMIN" >"$WORK/play-helm.yaml"
   name=$(python3 "$BATS_TEST_DIRNAME/kube_play.py" name "$WORK/play-helm.yaml")
   play "$WORK/play-helm.yaml"
   check_pod "$WORK/play-helm.yaml" "$name"
+  check_ports "$WORK/play-helm.yaml"
   seed
   podman kube down "$WORK/play-helm.yaml" >/dev/null
 }

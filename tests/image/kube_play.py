@@ -2,9 +2,11 @@
 """Helpers of kube_play.bats: what podman kube play needs changed, and what the test reads from
 the manifests.
 
-    kube_play.py podman FILE PORT      the objects podman runs (ConfigMap, PersistentVolumeClaim,
+    kube_play.py podman FILE PORT ADMIN
+                                       the objects podman runs (ConfigMap, PersistentVolumeClaim,
                                        Deployment), for the host network: container ports removed,
-                                       the service's port (PORT and the probes') moved to PORT
+                                       the service's port (PORT, and probes on it) moved to PORT,
+                                       the admin port (ADMIN_PORT, and probes on it) to ADMIN
     kube_play.py replacement FILE      FILE without its PersistentVolumeClaim: what a rollout
                                        replaces (the pod) while the claim stays bound (podman 4.3's
                                        `kube play --replace` refuses to create an existing volume)
@@ -35,19 +37,27 @@ def container(docs):
     return one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
 
 
-def for_podman(docs, port):
+def for_podman(docs, port, admin):
     out = [d for d in docs if d["kind"] in RUNS_UNDER_PODMAN]
     c = container(out)
     named = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
-    old = named.get("http", 8000)
+    # (container port name, the variable holding its number, the free port it moves to)
+    moves = [("http", "PORT", port), ("admin", "ADMIN_PORT", admin)]
     c.pop("ports", None)
     for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
         get = c.get(kind, {}).get("httpGet")
         if get:
-            get["port"] = port if get["port"] in ("http", old) else named.get(get["port"], get["port"])
+            for name, _, new in moves:
+                if get["port"] in (name, named.get(name)):
+                    get["port"] = new
+                    break
+            else:
+                get["port"] = named.get(get["port"], get["port"])
     for cm in (d for d in out if d["kind"] == "ConfigMap"):
-        if str(cm.get("data", {}).get("PORT")) == str(old):
-            cm["data"]["PORT"] = str(port)
+        data = cm.get("data", {})
+        for name, variable, new in moves:
+            if name in named and str(data.get(variable)) == str(named[name]):
+                data[variable] = str(new)
     return out
 
 
@@ -55,7 +65,8 @@ def main():
     command, path = sys.argv[1], sys.argv[2]
     docs = load(path)
     if command == "podman":
-        yaml.safe_dump_all(for_podman(docs, int(sys.argv[3])), sys.stdout, sort_keys=False)
+        yaml.safe_dump_all(for_podman(docs, int(sys.argv[3]), int(sys.argv[4])), sys.stdout,
+                           sort_keys=False)
     elif command == "replacement":
         yaml.safe_dump_all([d for d in docs if d["kind"] != "PersistentVolumeClaim"], sys.stdout, sort_keys=False)
     elif command == "probe":
