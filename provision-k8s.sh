@@ -155,7 +155,7 @@ spec:
     matchLabels:
       app.kubernetes.io/name: $service
   endpoints:
-    - port: http
+    - port: admin
       path: /metrics
       interval: 30s
       relabelings:
