@@ -3,10 +3,11 @@
 #   scripts/deps.sh build   what building the service and commentsctl needs
 #   scripts/deps.sh test    build + what the whole test suite drives (postgres, podman, registry, …)
 #   scripts/deps.sh bench   build + the load tools and peers of scripts/bench.sh
+#   scripts/deps.sh demo    build + what scripts/demo.sh runs (the article page's server, curl)
 set -euo pipefail
 
 usage() {
-  sed -n '2,5s/^# \{0,1\}//p' "$0"
+  sed -n '2,6s/^# \{0,1\}//p' "$0"
 }
 
 build_pkgs=(
@@ -21,8 +22,10 @@ test_pkgs=(
   podman runc catatonit skopeo debootstrap docker-registry apache2-utils jq
   prometheus shellcheck bats unzip python3-yaml
   nginx-light wrk hey clang libclang-rt-14-dev python3-flask gunicorn
+  chromium python3
 )
 bench_pkgs=(wrk python3-flask gunicorn nginx-light curl)
+demo_pkgs=(python3 curl)
 
 group=${1:-build}
 case "$group" in
@@ -30,14 +33,15 @@ case "$group" in
   build) wanted=("${build_pkgs[@]}") ;;
   test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "deps.sh: unknown group '$group' (build, test, bench or all)" >&2; exit 2 ;;
+  demo) wanted=("${build_pkgs[@]}" "${demo_pkgs[@]}") ;;
+  all) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${demo_pkgs[@]}") ;;
+  *) echo "deps.sh: unknown group '$group' (build, test, bench, demo or all)" >&2; exit 2 ;;
 esac
 
 missing=()
 # Node.js may come from another source than Debian (its own npm then conflicts with Debian's):
 # only ask for Debian's when no node and npm are on PATH.
-if [ "$group" != build ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
+if [ "$group" != build ] && [ "$group" != demo ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   wanted+=(nodejs npm)
 fi
 for p in "${wanted[@]}"; do

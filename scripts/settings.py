@@ -48,6 +48,7 @@ TAKES = {
     "text": "path",
     "address": "IP address",
     "storage URL": "storage URL",
+    "origins": "origins, `*` or empty",
     "optional digest": "digest or empty",
     "optional port": "0 to 65535 or empty",
 }

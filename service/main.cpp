@@ -67,6 +67,7 @@ int serve(const config::Config& c) {
                        .rate_limit = c.rate_limit,
                        .rate_burst = c.rate_burst,
                        .trusted_proxy_hops = c.trusted_proxy_hops,
+                       .cors_origins = c.cors_origins,
                        .header_timeout = c.header_timeout,
                        .body_timeout = c.body_timeout,
                        .idle_timeout = c.idle_timeout,

@@ -15,6 +15,8 @@ std::string_view status_word(http::status status) {
       return "SUCCESS";
     case http::status::bad_request:
       return "BAD-REQUEST";
+    case http::status::forbidden:
+      return "FORBIDDEN";
     case http::status::not_found:
       return "NOT-FOUND";
     case http::status::method_not_allowed:

@@ -5,8 +5,10 @@
 #include <boost/url/pct_string_view.hpp>
 
 #include "service/api/responses.hpp"
+#include "service/api/revalidation.hpp"
 #include "service/api/validation.hpp"
 #include "service/log/logger.hpp"
+#include "service/web/assets.hpp"
 
 namespace comments::api {
 namespace {
@@ -27,6 +29,10 @@ Route route_of(std::string_view target) {
     return Route::comment_list;
   }
   return Route::unmatched;
+}
+
+std::string_view allowed_methods(Route route) {
+  return route == Route::comment_new ? "POST" : "GET, HEAD";
 }
 
 Router::Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope)
@@ -59,7 +65,7 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
   }
   if (path == "/api/comment/new") {
     if (method != http::verb::post) {
-      co_return Handled{method_not_allowed("POST"), Route::comment_new};
+      co_return Handled{method_not_allowed(allowed_methods(Route::comment_new)), Route::comment_new};
     }
     // Awaiting inside a braced initialiser miscompiles with GCC 12: await into a variable first.
     Response res = co_await comments_.create(req);
@@ -70,7 +76,7 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
     const auto raw = path.substr(kListPrefix.size());
     if (!raw.empty() && raw.find('/') == std::string_view::npos) {
       if (!is_get_or_head(method)) {
-        co_return Handled{method_not_allowed("GET, HEAD"), Route::comment_list};
+        co_return Handled{method_not_allowed(allowed_methods(Route::comment_list)), Route::comment_list};
       }
       auto pct = boost::urls::make_pct_string_view(raw);
       std::string id = pct ? pct->decode() : std::string();
@@ -97,10 +103,23 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
   for (const auto& op : kOps) {
     if (scope_.ops && path == op.path) {
       if (!is_get_or_head(method)) {
-        co_return Handled{method_not_allowed("GET, HEAD"), op.route};
+        co_return Handled{method_not_allowed(allowed_methods(op.route)), op.route};
       }
       co_return Handled{(ops_.*op.handler)(), op.route};
     }
+  }
+  // The widget's files go with the API: a page embedding it calls the public port, never the
+  // admin listener.
+  if (const auto* asset = scope_.api ? web::find(path) : nullptr) {
+    if (!is_get_or_head(method)) {
+      co_return Handled{method_not_allowed(allowed_methods(Route::asset)), Route::asset};
+    }
+    std::string version;
+    if (auto v = target->params().find("v"); v != target->params().end()) {
+      version = (*v).value;
+    }
+    const bool not_modified = none_match_hits(req, web::entity_tag(*asset));
+    co_return Handled{web::serve(*asset, version, not_modified), Route::asset};
   }
   co_return Handled{error_response(http::status::not_found, "no such route"), Route::unmatched};
 }

@@ -11,9 +11,12 @@ namespace comments::api {
 
 // The route a target would match, from its path alone (for labelling answers given before routing).
 Route route_of(std::string_view target);
+// The methods a route takes, as an Allow header lists them ("GET, HEAD").
+std::string_view allowed_methods(Route route);
 
-// Which routes a listener serves: the public port the API (and, unless turned off, the operator
-// endpoints), the admin port only the operator endpoints. Anything else is 404.
+// Which routes a listener serves: the public port the API and the widget's files (and, unless
+// turned off, the operator endpoints), the admin port only the operator endpoints. Anything else
+// is 404.
 struct Scope {
   bool api = true;
   bool ops = true;
@@ -24,6 +27,7 @@ class Router {
   Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope = {});
   // Never throws: exceptions from handlers become 500 responses.
   boost::asio::awaitable<Handled> handle(const Request& req);
+  [[nodiscard]] Scope scope() const { return scope_; }
 
  private:
   boost::asio::awaitable<Handled> dispatch(const Request& req);

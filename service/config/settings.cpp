@@ -161,6 +161,13 @@ std::vector<Setting> make_table() {
            .default_value = "true",
            .help = "Whether --port also serves /healthz, /readyz, /metrics and /version (false "
                    "needs --admin-port)"}),
+      row(&Config::cors_origins, origins(),
+          {.name = "cors-origins",
+           .env = "CORS_ORIGINS",
+           .default_value = "",
+           .help = "Other sites whose pages may call the API (the comments widget on a blog): "
+                   "their origins, comma-separated, or * for any (empty: same-origin pages "
+                   "only)"}),
       row(&Config::header_timeout, duration(true),
           {.name = "header-timeout",
            .env = "HEADER_TIMEOUT",

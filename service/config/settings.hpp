@@ -51,6 +51,7 @@ struct Config {
   bool ops_on_public_port{};                // /healthz, /readyz, /metrics, /version on --port too
   std::size_t max_connections_per_client{};  // 0: no cap
   std::size_t body_memory_budget{};          // request bodies being received, all connections
+  std::vector<std::string> cors_origins;     // other sites whose pages may call the API; "*": any
 };
 
 // Where a deployment tool sets a setting instead of taking it from its `config` mapping.

@@ -178,12 +178,10 @@ Parser<std::string> make_text() {
           [](std::string_view t) { return std::string(t); }};
 }
 
-Parser<std::string> make_address() {
-  const std::string octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
-  const std::string ipv4 = "(?:" + octet + "\\.){3}" + octet;
+// The forms of RFC 4291 section 2.2 without an embedded IPv4 address or a zone.
+std::string ipv6_pattern() {
   const std::string h = "[0-9a-fA-F]{1,4}";
-  // The forms of RFC 4291 section 2.2 without an embedded IPv4 address or a zone.
-  const std::string ipv6 = alternatives({
+  return alternatives({
       "(?:" + h + ":){7}" + h,
       "(?:" + h + ":){1,7}:",
       "(?:" + h + ":){1,6}:" + h,
@@ -195,9 +193,49 @@ Parser<std::string> make_address() {
       ":(?::" + h + "){1,7}",
       "::",
   });
-  return {make_format("address", ipv4 + "|" + ipv6,
+}
+
+Parser<std::string> make_address() {
+  const std::string octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+  const std::string ipv4 = "(?:" + octet + "\\.){3}" + octet;
+  return {make_format("address", ipv4 + "|" + ipv6_pattern(),
                       "an IPv4 or IPv6 address, such as 0.0.0.0, 127.0.0.1 or ::"),
           [](std::string_view t) { return std::string(t); }};
+}
+
+// An origin is what RFC 6454 serialises: scheme, host and port, no path (not even "/"). The host
+// is a DNS name or IPv4 address (labels of letters, digits and inner hyphens) or a bracketed IPv6
+// address; wildcards are not origins, so each site is listed.
+Parser<std::vector<std::string>> make_origins() {
+  const std::string label = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+  const std::string host = label + "(?:\\." + label + ")*|\\[(?:" + ipv6_pattern() + ")\\]";
+  const std::string origin = "https?://(?:" + host + ")(?::(?:" + integer_pattern(1, 65535) + "))?";
+  Format f = make_format(
+      "origins", "(?:\\*|" + origin + "(?: *, *" + origin + ")*)?",
+      "origins separated by commas, each http:// or https://, a host and an optional port, with "
+      "no path (not even a trailing /), such as https://blog.example.com,http://localhost:8080; "
+      "* for any; empty for none");
+  return {std::move(f), [](std::string_view text) {
+            std::vector<std::string> out;
+            while (!text.empty()) {
+              const auto comma = text.find(',');
+              std::string origin(text.substr(0, comma));
+              text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+              origin.erase(0, origin.find_first_not_of(' '));
+              origin.erase(origin.find_last_not_of(' ') + 1);
+              for (auto& ch : origin) {
+                ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+              }
+              // Browsers leave the scheme's default port out of Origin.
+              if (origin.starts_with("http://") && origin.ends_with(":80")) {
+                origin.resize(origin.size() - 3);
+              } else if (origin.starts_with("https://") && origin.ends_with(":443")) {
+                origin.resize(origin.size() - 4);
+              }
+              out.push_back(std::move(origin));
+            }
+            return out;
+          }};
 }
 
 Parser<std::string> make_storage_url() {
@@ -248,6 +286,11 @@ const Parser<std::string>& address() {
 
 const Parser<std::string>& storage_url() {
   static const auto p = make_storage_url();
+  return p;
+}
+
+const Parser<std::vector<std::string>>& origins() {
+  static const auto p = make_origins();
   return p;
 }
 

@@ -1,5 +1,5 @@
 // The value formats of settings and release pins (durations, sizes, numbers, booleans,
-// addresses, image tags, digests), shared by comments-service, commentsctl and, generated from
+// addresses, origins, image tags, digests), shared by comments-service, commentsctl and, generated from
 // them, the chart's values.schema.json. Each format is a regular expression the whole value must
 // match, written in the subset that std::regex (ECMAScript) and RE2 (Go, inside helm) read alike;
 // a parser converts only what its format matched, so every reader accepts the same values.
@@ -78,6 +78,10 @@ const Parser<std::string>& text();
 const Parser<std::string>& address();
 // `memory:`, `sqlite:<path>`, `postgresql://…`.
 const Parser<std::string>& storage_url();
+// The origins other sites' pages send (`https://blog.example.com,http://localhost:8080`), `*`
+// for any, or "" for none; each converted to the Origin header a browser writes (lower case,
+// without the scheme's default port).
+const Parser<std::vector<std::string>>& origins();
 
 template <typename T>
 Parser<T> choice(std::vector<std::pair<std::string, T>> names) {

@@ -24,6 +24,7 @@ struct ServerOptions {
   double rate_limit{};
   double rate_burst{};
   unsigned trusted_proxy_hops{};
+  std::vector<std::string> cors_origins{};  // see cors::Policy; none on the admin listener
   std::chrono::milliseconds header_timeout{};
   std::chrono::milliseconds body_timeout{};
   std::chrono::milliseconds idle_timeout{};

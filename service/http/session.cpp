@@ -130,7 +130,7 @@ class Session {
       if (auto length = parser.content_length(); length && *length > opt.max_body_bytes) {
         co_await reject(bhttp::status::payload_too_large,
                         "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
-                        parser.get().method());
+                        &parser.get());
         break;
       }
       std::optional<BodyCharge> charge;
@@ -142,7 +142,7 @@ class Session {
         if (!shared_.bodies.try_take(bytes)) {
           shared_.metrics.requests_shed().Increment();
           co_await reject(bhttp::status::service_unavailable,
-                          "too many request bodies in progress; retry later", parser.get().method(),
+                          "too many request bodies in progress; retry later", &parser.get(),
                           true);
           break;
         }
@@ -161,13 +161,13 @@ class Session {
           if (bec == bhttp::error::body_limit) {
             co_await reject(bhttp::status::payload_too_large,
                             "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
-                            parser.get().method());
+                            &parser.get());
           } else if (bec == beast::error::timeout) {
             // Closed on timeout, like a slow header.
           } else if (bec != bhttp::error::end_of_stream && bec != asio::error::eof &&
                      bec != asio::error::connection_reset) {
             co_await reject(bhttp::status::bad_request, "malformed HTTP request body",
-                            parser.get().method());
+                            &parser.get());
           }
           break;
         }
@@ -189,7 +189,11 @@ class Session {
     const auto t0 = std::chrono::steady_clock::now();
     api::Handled handled;
     const std::size_t busy = shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
-    if (auto limited = rate_limited(req)) {
+    if (auto preflight = preflight_of(req)) {
+      // Before rate limiting and shedding, like probes: cheap, and refusing one would hide
+      // the real answer (a 429 or 503 the page could read) behind a CORS failure.
+      handled = {std::move(*preflight), api::route_of(req.target())};
+    } else if (auto limited = rate_limited(req)) {
       handled = std::move(*limited);
     } else if (busy >= shared_.options.max_in_flight && req.target().starts_with("/api/")) {
       // Only API work is shed: a liveness probe answered 503 under load gets the pod restarted,
@@ -204,6 +208,7 @@ class Session {
     shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
 
     auto& res = handled.response;
+    shared_.cors.decorate(req, res);
     const std::string id = worker_.request_ids.next(req["X-Request-Id"]);
     const bool keep = req.keep_alive() && !shared_.stopping.load(std::memory_order_relaxed);
     finish(res, req.version(), keep, req.method() == bhttp::verb::head);
@@ -212,6 +217,14 @@ class Session {
     auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
     record(t0, req.method(), handled.route, res.result_int(), written, id);
     co_return !ec && keep;
+  }
+
+  // The answer to a CORS preflight of an API route, on a listener that serves the API.
+  std::optional<api::Response> preflight_of(const api::Request& req) const {
+    if (!shared_.router.scope().api) {
+      return std::nullopt;  // the router's 404
+    }
+    return shared_.cors.preflight(req);
   }
 
   // A 429 when the per-client rate limit refuses this API request (probes are never limited).
@@ -293,7 +306,7 @@ class Session {
       co_await reject(bhttp::status::payload_too_large,
                       "request body larger than " + std::to_string(shared_.options.max_body_bytes) +
                           " bytes",
-                      parser.get().method());
+                      &parser.get());
       co_return false;
     }
     if (ec || !parser.is_header_done()) {
@@ -304,12 +317,17 @@ class Session {
   }
 
   // Answers a request that could not be read whole, then the caller closes the connection.
+  // req: the request's head when it was read, so that an allowed page can read the answer.
   asio::awaitable<void> reject(bhttp::status status, std::string message,
-                               bhttp::verb method = bhttp::verb::unknown, bool retry = false) {
+                               const api::Request* req = nullptr, bool retry = false) {
     const auto t0 = std::chrono::steady_clock::now();
+    const auto method = req != nullptr ? req->method() : bhttp::verb::unknown;
     auto res = api::error_response(status, message);
     if (retry) {
       res.set(bhttp::field::retry_after, "1");
+    }
+    if (req != nullptr) {
+      shared_.cors.decorate(*req, res);
     }
     finish(res, 11, false, false);
     stream_.expires_after(std::chrono::seconds(2));

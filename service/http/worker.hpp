@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "service/cors/cors.hpp"
 #include "service/http/budgets.hpp"
 #include "service/http/rate_limiter.hpp"
 #include "service/http/request_id.hpp"
@@ -25,7 +26,8 @@ struct Shared {
         metrics(m),
         limiter(options.rate_limit, options.rate_burst),
         bodies(options.body_memory_budget),
-        per_client(options.max_connections_per_client) {}
+        per_client(options.max_connections_per_client),
+        cors(options.cors_origins) {}
   ServerOptions options;
   api::Router& router;
   metrics::Metrics& metrics;
@@ -35,6 +37,7 @@ struct Shared {
   RateLimiter limiter;
   BodyBudget bodies;
   ConnectionsPerClient per_client;
+  cors::Policy cors;
 };
 
 // A connection as the worker sees it, so shutdown can close the idle ones.

@@ -37,7 +37,8 @@ ctl_verdict() {
 
 chart_verdict() {
   local code=0
-  "$HELM" lint "$CHART" --set terminationGracePeriodSeconds=100000 --set-string "$1=$2" \
+  # --set splits on commas: a list value keeps its own (CORS_ORIGINS) escaped.
+  "$HELM" lint "$CHART" --set terminationGracePeriodSeconds=100000 --set-string "$1=${2//,/\\,}" \
     >"$BATS_TEST_TMPDIR/helm.out" 2>&1 || code=$?
   verdict "$code"
 }

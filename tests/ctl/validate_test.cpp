@@ -246,6 +246,8 @@ TEST_CASE("every setting of the service is known, and its value read in the serv
           problems(dev_with("    config: {" + s.env + ": \"" + s.default_value + "\"}\n")).empty());
     }
   }
+  CHECK(problems(dev_with("    config: {CORS_ORIGINS: \"https://blog.example.com\"}\n")).empty());
+  CHECK(problems(dev_with("    config: {CORS_ORIGINS: \"https://blog.example.com/\"}\n")).size() == 1);
 }
 
 TEST_CASE("SQLite runs exactly one replica", "[validate]") {

@@ -167,3 +167,24 @@ TEST_CASE("healthcheck defaults to this port's /healthz") {
   CHECK(r.command->kind == Command::Kind::healthcheck);
   CHECK(r.command->healthcheck.url == "http://127.0.0.1:8123/healthz");
 }
+
+TEST_CASE("the allowed origins come from the flag or CORS_ORIGINS; a bad list exits 2") {
+  CHECK(parse_args({}).command->config.cors_origins.empty());
+  auto flag = parse_args({"--cors-origins", "https://blog.example.com"});
+  REQUIRE(flag.command);
+  CHECK(flag.command->config.cors_origins == std::vector<std::string>{"https://blog.example.com"});
+  {
+    EnvVar env("CORS_ORIGINS", "https://a.example.com,https://b.example.com");
+    auto r = parse_args({});
+    REQUIRE(r.command);
+    CHECK(r.command->config.cors_origins.size() == 2);
+  }
+  auto bad = parse_args({"--cors-origins", "https://blog.example.com/"});
+  CHECK_FALSE(bad.command);
+  CHECK(bad.exit_code == 2);
+  // Empty is a value here (no other origin), not a forgotten one.
+  EnvVar none("CORS_ORIGINS", "");
+  auto r = parse_args({});
+  REQUIRE(r.command);
+  CHECK(r.command->config.cors_origins.empty());
+}

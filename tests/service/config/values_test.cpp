@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "service/config/settings.hpp"
 
@@ -139,6 +140,40 @@ TEST_CASE("addresses are what inet_pton reads, without embedded IPv4 or zones") 
     CHECK(a.format.matches(text) == pton(text));
   }
   CHECK_FALSE(a.format.matches("::ffff:1.2.3.4"));  // inet_pton reads it; the format does not
+}
+
+TEST_CASE("origins are written as browsers send them in Origin, or refused") {
+  using Origins = std::vector<std::string>;
+  const auto& o = origins();
+  const auto ok = [&o](std::string_view list) {
+    CAPTURE(list);
+    auto r = o.parse(list);
+    REQUIRE(r);
+    return *r;
+  };
+  CHECK(ok("").empty());
+  CHECK(ok("*") == Origins{"*"});
+  CHECK(ok("https://blog.example.com") == Origins{"https://blog.example.com"});
+  CHECK(ok("https://Blog.Example.com , http://localhost:8080") ==
+        Origins{"https://blog.example.com", "http://localhost:8080"});
+  CHECK(ok("http://127.0.0.1:5173,http://[::1]:5173") ==
+        Origins{"http://127.0.0.1:5173", "http://[::1]:5173"});
+  // Browsers leave the default port out; a list that names it still matches them.
+  CHECK(ok("https://blog.example.com:443,http://blog.example.com:80,http://a.example:8080") ==
+        Origins{"https://blog.example.com", "http://blog.example.com", "http://a.example:8080"});
+  for (const std::string bad : {"https://blog.example.com/", "https://blog.example.com/post/1",
+                                "https://user@blog.example.com", "blog.example.com",
+                                "ftp://blog.example.com", "HTTPS://blog.example.com",
+                                "https://*.example.com", "https://a.example.com,,https://b.example",
+                                "*,https://blog.example.com", "https://blog.example.com,",
+                                "https://blog.example.com:0", "https://blog.example.com:65536",
+                                "https://-blog.example.com", "https://blog..example.com",
+                                "http://[::1", "https://blog.example.com?x=1", " "}) {
+    CAPTURE(bad);
+    CHECK_FALSE(o.format.matches(bad));
+  }
+  CHECK(o.format.check("https://blog.example.com/").starts_with(
+      "must be origins separated by commas, each http:// or https://"));
 }
 
 TEST_CASE("storage URLs are the ones store::open takes") {

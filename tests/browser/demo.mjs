@@ -1,0 +1,86 @@
+// Starts scripts/demo.sh (the real comments-service and the sample article page) and Debian's
+// Chromium for the browser tests, and stops both.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// The demo on free ports, with the given comments-service flags. Resolves once it printed its
+// URLs; rejects with its output when it exits or takes longer than the deadline.
+export function startDemo(serviceFlags = [], { seed = 25, deadlineMs = 60000 } = {}) {
+  const bin = process.env.COMMENTS_SERVICE_BIN;
+  if (!bin) {
+    throw new Error('COMMENTS_SERVICE_BIN must name the comments-service binary to test');
+  }
+  const child = spawn('bash', [path.join(root, 'scripts/demo.sh'), '--service', bin, '--port', '0',
+    '--page-port', '0', '--seed', String(seed), '--', ...serviceFlags],
+  { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    process.kill(-child.pid, 'SIGTERM'); // the script, the service and the page server
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop().then(() => reject(new Error(`demo.sh did not start in time:\n${output}`)));
+    }, deadlineMs);
+    const onData = (chunk) => {
+      output += chunk;
+      const page = /article page\s+(http:\/\/\S+?)\/?\s/.exec(output);
+      const api = /service\s+(http:\/\/\S+?)\/?\s/.exec(output);
+      if (page && api) {
+        clearTimeout(timer);
+        resolve({ page: `${page[1]}/`, api: api[1], stop, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo.sh exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+}
+
+// Debian's Chromium with the flags this machine needs (no sandbox as root, no background
+// traffic to Google's hosts) and a fresh profile.
+export async function startBrowser() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'comments-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+      `--user-data-dir=${profile}`],
+  });
+  const close = async () => {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { browser, close };
+}
+
+// A page that records what a reader would not see: CSP violations, script errors, and every
+// request it makes.
+export async function openPage(browser, { width = 1000, height = 900 } = {}) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width, height });
+  const record = { errors: [], requests: [] };
+  page.on('pageerror', (e) => record.errors.push(String(e)));
+  page.on('request', (r) => record.requests.push(r.url()));
+  await page.evaluateOnNewDocument(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation',
+      (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { page, record, close: () => context.close() };
+}
