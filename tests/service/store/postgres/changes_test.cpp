@@ -89,7 +89,8 @@ TEST_CASE("change payloads name the origin and the contents, or everything") {
 
 TEST_CASE("the feed listens, drops the cache, then vouches for it one lease per heartbeat") {
   Listening l;
-  auto& [db, clock, seen, timing, feed] = l;
+  auto& db = l.db;
+  auto& seen = l.seen;
   const auto lines = seen.lines();
   CHECK(lines[0] == "out of sync: not listening yet");
   CHECK(lines[1] == "changed all");  // only once listening: what came before is unknown
@@ -102,7 +103,8 @@ TEST_CASE("the feed listens, drops the cache, then vouches for it one lease per 
 
 TEST_CASE("other replicas' changes reach the observer; this replica's own do not") {
   Listening l;
-  auto& [db, clock, seen, timing, feed] = l;
+  auto& db = l.db;
+  auto& seen = l.seen;
   db.notify({"comments_changes", "me 1 2"});
   db.notify({"comments_changes", "other 3 article-4"});
   db.notify({"comments_changes", "- *"});  // psql: TRUNCATE, or too many contents
@@ -115,7 +117,10 @@ TEST_CASE("other replicas' changes reach the observer; this replica's own do not
 
 TEST_CASE("heartbeats that stop coming back end the lease, then the session") {
   Listening l;
-  auto& [db, clock, seen, timing, feed] = l;
+  auto& db = l.db;
+  auto& clock = l.clock;
+  auto& seen = l.seen;
+  auto& timing = l.timing;
   db.hold_heartbeats = true;        // a network partition: no error, nothing arrives
   clock.advance(timing.heartbeat);  // the next heartbeat goes out and never returns
   auto beats = [&] {
@@ -134,7 +139,8 @@ TEST_CASE("heartbeats that stop coming back end the lease, then the session") {
 
 TEST_CASE("a lost session puts the cache out of sync at once; the feed reconnects by itself") {
   Listening l;
-  auto& [db, clock, seen, timing, feed] = l;
+  auto& db = l.db;
+  auto& seen = l.seen;
   db.refuse("the database system is shutting down");
   db.lose_listener = true;
   REQUIRE(eventually([&] { return seen.lines().size() >= 4; }, 5s));
