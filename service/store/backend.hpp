@@ -61,6 +61,15 @@ class Backend {
   virtual bool exclusive() const = 0;
   virtual std::vector<std::int64_t> append(std::span<const NewComment> batch) = 0;
   virtual Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) = 0;
+  // The number of comments list() gives each content, in the order of content_ids. This default
+  // lists them; the durable backends ask one query.
+  virtual std::vector<std::int64_t> count(std::span<const std::string> content_ids) {
+    std::vector<std::int64_t> out;
+    for (const auto& id : content_ids) {
+      out.push_back(static_cast<std::int64_t>(list(id, 0, SIZE_MAX).comments.size()));
+    }
+    return out;
+  }
   virtual void ping() = 0;
   // Starts reporting other processes' writes to observer, which must outlive the backend. A
   // backend no one else writes to (exclusive) is in sync forever; that is the default.

@@ -18,6 +18,17 @@ std::vector<std::int64_t> MemoryBackend::append(std::span<const NewComment> batc
   return ids;
 }
 
+std::vector<std::int64_t> MemoryBackend::count(std::span<const std::string> content_ids) {
+  std::vector<std::int64_t> out;
+  out.reserve(content_ids.size());
+  std::shared_lock lock(mutex_);
+  for (const auto& id : content_ids) {
+    auto it = by_content_.find(id);
+    out.push_back(it == by_content_.end() ? 0 : static_cast<std::int64_t>(it->second.size()));
+  }
+  return out;
+}
+
 Page MemoryBackend::list(std::string_view content_id, std::int64_t after_id, std::size_t limit) {
   Page page;
   std::shared_lock lock(mutex_);

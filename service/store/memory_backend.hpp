@@ -14,6 +14,7 @@ class MemoryBackend : public Backend {
   bool exclusive() const override { return true; }
   std::vector<std::int64_t> append(std::span<const NewComment> batch) override;
   Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) override;
+  std::vector<std::int64_t> count(std::span<const std::string> content_ids) override;
   void ping() override {}
 
  private:

@@ -111,9 +111,13 @@ void migrate(sqlite3* db) {
 
 constexpr const char* kInsert =
     "INSERT INTO comments (content_id, email, comment, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
-constexpr const char* kSelect =
-    "SELECT id, email, comment, created_at_ms FROM comments "
-    "WHERE content_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+// The comments lists and counts show: a filter on moderation state goes here, and only here.
+const std::string kShown = "(SELECT * FROM comments) AS shown";
+const std::string kSelect = "SELECT id, email, comment, created_at_ms FROM " + kShown +
+                            " WHERE content_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+// Completed with one ?N per content by count().
+const std::string kCount =
+    "SELECT content_id, count(*) FROM " + kShown + " WHERE content_id IN (";
 
 std::string column_text(sqlite3_stmt* stmt, int col) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
@@ -219,7 +223,7 @@ std::vector<std::int64_t> SqliteBackend::append(std::span<const NewComment> batc
 sqlite::Connection SqliteBackend::open_reader() {
   sqlite::Connection c;
   c.db = open_db(path_, SQLITE_OPEN_READONLY);
-  c.stmt = prepare(c.db, kSelect);
+  c.stmt = prepare(c.db, kSelect.c_str());
   return c;
 }
 
@@ -259,6 +263,42 @@ Page SqliteBackend::list(std::string_view content_id, std::int64_t after_id, std
   }
   give_back(std::move(c));
   return page;
+}
+
+std::vector<std::int64_t> SqliteBackend::count(std::span<const std::string> content_ids) {
+  std::vector<std::int64_t> out(content_ids.size(), 0);
+  if (content_ids.empty()) {
+    return out;
+  }
+  std::string sql = kCount;
+  for (std::size_t i = 0; i < content_ids.size(); ++i) {
+    sql += (i == 0 ? "?" : ",?") + std::to_string(i + 1);
+  }
+  sql += ") GROUP BY content_id";
+  sqlite::Connection c = take_reader();
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(c.db, sql.c_str(), -1, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(c.db, rc, "prepare count");
+  }
+  for (std::size_t i = 0; i < content_ids.size(); ++i) {
+    sqlite3_bind_text(s, static_cast<int>(i + 1), content_ids[i].data(),
+                      static_cast<int>(content_ids[i].size()), SQLITE_STATIC);
+  }
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const std::string id = column_text(s, 0);
+    for (std::size_t i = 0; i < content_ids.size(); ++i) {
+      if (content_ids[i] == id) {
+        out[i] = sqlite3_column_int64(s, 1);
+      }
+    }
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) {
+    fail(c.db, rc, "count comments");
+  }
+  give_back(std::move(c));
+  return out;
 }
 
 void SqliteBackend::ping() {

@@ -33,6 +33,7 @@ Storage::Storage(std::unique_ptr<Backend> backend, StorageOptions options, metri
       options_(options),
       append_series_(metrics.storage(backend_->name(), "append")),
       list_series_(metrics.storage(backend_->name(), "list")),
+      count_series_(metrics.storage(backend_->name(), "count")),
       ping_series_(metrics.storage(backend_->name(), "ping")),
       readers_(options.read_threads),
       writer_([this] { writer_loop(); }),
@@ -140,30 +141,54 @@ void Storage::writer_loop() {
   }
 }
 
-void Storage::submit_list(std::string id, std::int64_t after, std::size_t limit,
-                          asio::any_io_executor ex,
-                          asio::any_completion_handler<ListSignature> handler) {
-  asio::post(readers_, [this, id = std::move(id), after, limit, ex = std::move(ex),
+template <typename Result, typename Read, typename Handler>
+void Storage::read_on_pool(metrics::StorageSeries& series, const char* what, Read read,
+                           asio::any_io_executor ex, Handler handler) {
+  asio::post(readers_, [this, &series, what, read = std::move(read), ex = std::move(ex),
                         h = std::move(handler)]() mutable {
     const auto t0 = std::chrono::steady_clock::now();
-    Page page;
+    Result result{};
     boost::system::error_code ec;
     try {
-      page = backend_->list(id, after, limit);
+      result = read();
       record(true, {});
     } catch (const StoreError& e) {
       ec = e.code();
       record(e.code() != errc::unavailable, e.what());
     } catch (const std::exception& e) {
       ec = errc::internal;
-      log::error("listing comments failed", {{"error", e.what()}});
+      log::error(std::string(what) + " failed", {{"error", e.what()}});
     }
-    list_series_.duration->Observe(seconds_since(t0));
+    series.duration->Observe(seconds_since(t0));
     if (ec) {
-      list_series_.errors->Increment();
+      series.errors->Increment();
     }
-    complete(ex, std::move(h), ec, std::move(page));
+    complete(ex, std::move(h), ec, std::move(result));
   });
+}
+
+void Storage::submit_list(std::string id, std::int64_t after, std::size_t limit,
+                          asio::any_io_executor ex,
+                          asio::any_completion_handler<ListSignature> handler) {
+  read_on_pool<Page>(
+      list_series_, "listing comments",
+      [this, id = std::move(id), after, limit] { return backend_->list(id, after, limit); },
+      std::move(ex), std::move(handler));
+}
+
+void Storage::submit_count(std::vector<std::string> ids, asio::any_io_executor ex,
+                           asio::any_completion_handler<CountSignature> handler) {
+  read_on_pool<std::vector<std::int64_t>>(
+      count_series_, "counting comments",
+      [this, ids = std::move(ids)] {
+        auto counts = backend_->count(ids);
+        if (counts.size() != ids.size()) {
+          throw StoreError(errc::internal, "the backend counted " + std::to_string(counts.size()) +
+                                               " of " + std::to_string(ids.size()) + " contents");
+        }
+        return counts;
+      },
+      std::move(ex), std::move(handler));
 }
 
 void Storage::health_loop() {

@@ -34,6 +34,7 @@ class Storage {
  public:
   using AppendSignature = void(boost::system::error_code, std::int64_t);
   using ListSignature = void(boost::system::error_code, Page);
+  using CountSignature = void(boost::system::error_code, std::vector<std::int64_t>);
   // Called on the writer thread after a batch committed and before any of it is acknowledged.
   using CommitListener = std::function<void(std::span<const NewComment>)>;
 
@@ -65,6 +66,17 @@ class Storage {
           submit_list(std::move(id), after, n, std::move(ex), std::move(handler));
         },
         token, std::string(content_id), after_id, limit);
+  }
+
+  // Counts the comments of each content (Backend::count) on a reader thread.
+  template <typename Token>
+  auto async_count(std::vector<std::string>&& content_ids, Token&& token) {
+    return boost::asio::async_initiate<Token, CountSignature>(
+        [this](auto handler, std::vector<std::string> ids) {
+          auto ex = completion_executor(handler);
+          submit_count(std::move(ids), std::move(ex), std::move(handler));
+        },
+        token, std::move(content_ids));
   }
 
   // The last health verdict (periodic ping, and every operation's outcome).
@@ -105,6 +117,12 @@ class Storage {
   void submit_list(std::string id, std::int64_t after, std::size_t limit,
                    boost::asio::any_io_executor ex,
                    boost::asio::any_completion_handler<ListSignature> handler);
+  void submit_count(std::vector<std::string> ids, boost::asio::any_io_executor ex,
+                    boost::asio::any_completion_handler<CountSignature> handler);
+  // Runs read() on a reader thread, timed in series, and completes handler with its result.
+  template <typename Result, typename Read, typename Handler>
+  void read_on_pool(metrics::StorageSeries& series, const char* what, Read read,
+                    boost::asio::any_io_executor ex, Handler handler);
   void writer_loop();
   void health_loop();
   void record(bool ok, const std::string& error);
@@ -113,6 +131,7 @@ class Storage {
   StorageOptions options_;
   metrics::StorageSeries& append_series_;
   metrics::StorageSeries& list_series_;
+  metrics::StorageSeries& count_series_;
   metrics::StorageSeries& ping_series_;
   CommitListener listener_;
 

@@ -41,12 +41,20 @@ constexpr const char* kInsert =
     " SELECT c, e, t, m FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])"
     "   WITH ORDINALITY AS b(c, e, t, m, n) ORDER BY n"
     " RETURNING id";
-constexpr const char* kList =
-    "SELECT id, email, comment, created_at_ms FROM comments"
-    " WHERE content_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint";
+// The comments lists and counts show: a filter on moderation state goes here, and only here.
+const std::string kShown = "(SELECT * FROM comments) AS shown";
+const std::string kList = "SELECT id, email, comment, created_at_ms FROM " + kShown +
+                          " WHERE content_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint";
+// One count per element of the array, in its order.
+const std::string kCount = "SELECT (SELECT count(*) FROM " + kShown +
+                           " WHERE content_id = u.c) FROM unnest($1::text[])"
+                           " WITH ORDINALITY AS u(c, n) ORDER BY n";
 
-constexpr std::pair<const char*, const char*> kPrepared[] = {
-    {"lock", kLockContents}, {"insert", kInsert}, {"list", kList}, {"ping", "SELECT 1"}};
+const std::pair<const char*, const char*> kPrepared[] = {{"lock", kLockContents},
+                                                         {"insert", kInsert},
+                                                         {"list", kList.c_str()},
+                                                         {"count", kCount.c_str()},
+                                                         {"ping", "SELECT 1"}};
 
 pg::Connector libpq_connector(const std::string& url, const OpenOptions& options,
                               const std::string& origin) {
@@ -179,6 +187,26 @@ Page PostgresBackend::list(std::string_view content_id, std::int64_t after_id, s
                                           std::move(r.values[i * 4 + 2]), r.integer(i, 3)});
         }
         return page;
+      });
+}
+
+std::vector<std::int64_t> PostgresBackend::count(std::span<const std::string> content_ids) {
+  pg::ArrayLiteral ids;
+  for (const auto& id : content_ids) {
+    ids.add(id);
+  }
+  const std::string ids_param = ids.str();
+  return execute(
+      readers_, pg::Effect::none, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
+        auto results = s.run(std::vector<pg::Statement>{{"count", nullptr, {ids_param.c_str()}}},
+                             deadline);
+        auto& r = results[0];
+        std::vector<std::int64_t> counts;
+        counts.reserve(static_cast<std::size_t>(r.rows()));
+        for (int i = 0; i < r.rows(); ++i) {
+          counts.push_back(r.integer(i, 0));
+        }
+        return counts;
       });
 }
 

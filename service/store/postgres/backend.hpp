@@ -37,6 +37,7 @@ class PostgresBackend : public Backend {
   bool exclusive() const override { return false; }
   std::vector<std::int64_t> append(std::span<const NewComment> batch) override;
   Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) override;
+  std::vector<std::int64_t> count(std::span<const std::string> content_ids) override;
   void ping() override;
   // Listens for other replicas' changes (changes.hpp) on a session and thread of its own.
   void watch(ChangeObserver& observer) override;

@@ -95,6 +95,28 @@ TEST_CASE("backends page with after-id and limit") {
   CHECK(b->list(c, last.comments.back().id, 4).comments.empty());
 }
 
+TEST_CASE("backends count what they list, per content, 0 for a content without comments") {
+  const auto name = GENERATE(from_range(backend_names()));
+  CAPTURE(name);
+  TempDir dir;
+  auto b = open_backend(name, dir);
+  const auto three = fresh_content("three");
+  const auto one = fresh_content("one");
+  const auto none = fresh_content("none");
+  b->append(std::vector<NewComment>{comment(three, "a@example.com", "1"),
+                                    comment(one, "b@example.com", "x"),
+                                    comment(three, "c@example.com", "2")});
+  b->append(std::vector<NewComment>{comment(three, "a@example.com", "3")});
+  const std::vector<std::string> ids{none, three, one, three};
+  const auto counts = b->count(ids);
+  REQUIRE(counts.size() == ids.size());
+  CHECK(counts == std::vector<std::int64_t>{0, 3, 1, 3});
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(counts[i] == static_cast<std::int64_t>(b->list(ids[i], 0, 1000).comments.size()));
+  }
+  CHECK(b->count(std::vector<std::string>{}).empty());
+}
+
 TEST_CASE("backends keep text byte for byte") {
   const auto name = GENERATE(from_range(backend_names()));
   CAPTURE(name);
