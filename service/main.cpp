@@ -8,6 +8,7 @@
 #include "service/api/list_cache.hpp"
 #include "service/api/ops_handlers.hpp"
 #include "service/api/router.hpp"
+#include "service/backup/backup.hpp"
 #include "service/config/config.hpp"
 #include "service/healthcheck/probe.hpp"
 #include "service/http/server.hpp"
@@ -55,7 +56,10 @@ int serve(const config::Config& c) {
   });
 
   api::Readiness readiness;
-  api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size);
+  api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size,
+                                 {.email_visibility = c.email_visibility,
+                                  .max_posts_per_email = c.max_posts_per_email,
+                                  .max_links_per_comment = c.max_links_per_comment});
   api::OpsHandlers ops(storage, readiness, metrics, c.image_digest);
   api::Router router(comments, ops, {.api = true, .ops = c.ops_on_public_port});
   http::Server server({.address = c.listen,
@@ -131,6 +135,8 @@ int main(int argc, char** argv) {
   switch (cmd.kind) {
     case config::Command::Kind::healthcheck:
       return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
+    case config::Command::Kind::backup:
+      return backup::run(cmd.config.storage, cmd.backup.to);
     case config::Command::Kind::settings:
       config::print_settings(std::cout);
       return 0;

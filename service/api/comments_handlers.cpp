@@ -7,11 +7,14 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
+#include <algorithm>
+#include <boost/json/object.hpp>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
 
+#include "service/api/emails.hpp"
 #include "service/api/responses.hpp"
 #include "service/api/revalidation.hpp"
 #include "service/api/validation.hpp"
@@ -41,16 +44,17 @@ void append_json_string(std::string& out, const std::string& s) {
   out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
 }
 
-std::string serialize(const std::vector<store::Comment>& comments, std::size_t count) {
+std::string serialize(const std::vector<store::Comment>& comments, std::size_t count,
+                      config::EmailVisibility visibility) {
   std::string out = "[";
   for (std::size_t i = 0; i < count; ++i) {
     const auto& c = comments[i];
     if (i > 0) {
       out += ',';
     }
-    fmt::format_to(std::back_inserter(out), "{{\"id\":{},\"email\":", c.id);
-    append_json_string(out, c.email);
-    out += ",\"comment\":";
+    fmt::format_to(std::back_inserter(out), "{{\"id\":{},", c.id);
+    append_email(out, c.email, visibility);
+    out += "\"comment\":";
     append_json_string(out, c.text);
     out += ",\"created_at\":";
     append_timestamp(out, c.created_at_ms);
@@ -96,11 +100,30 @@ Response unavailable(const boost::system::error_code& ec, std::string_view what)
   return res;
 }
 
+// The most contents one count request may name.
+constexpr std::size_t kMaxCountIds = 100;
+
+// The per-address limit's key: the first 16 bytes of the address's digest, so that every
+// spelling of one address ("A@x.org ", "a@x.org") shares one bucket.
+comments::http::ClientKey email_key(std::string_view email) {
+  const auto digest = email_digest(email);
+  comments::http::ClientKey key{};
+  std::copy_n(digest.begin(), key.size(), key.begin());
+  return key;
+}
+
 }  // namespace
 
 CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
-                                   metrics::Metrics& metrics, std::size_t max_page_size)
-    : storage_(storage), cache_(cache), metrics_(metrics), max_page_size_(max_page_size) {}
+                                   metrics::Metrics& metrics, std::size_t max_page_size,
+                                   SitePolicy policy)
+    : storage_(storage),
+      cache_(cache),
+      metrics_(metrics),
+      max_page_size_(max_page_size),
+      policy_(policy),
+      // N per minute: a bucket of N, refilled at N/60 per second.
+      posts_per_email_(policy.max_posts_per_email / 60.0, policy.max_posts_per_email) {}
 
 asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
   // application/json, optionally with parameters such as charset=utf-8.
@@ -119,6 +142,23 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
     co_return error_response(http::status::bad_request, err->message);
   }
   auto comment = std::get<store::NewComment>(std::move(parsed));
+  if (policy_.max_links_per_comment > 0) {
+    if (const auto links = count_links(comment.text); links > policy_.max_links_per_comment) {
+      co_return error_response(http::status::unprocessable_entity,
+                               "comment holds " + std::to_string(links) + " links; at most " +
+                                   std::to_string(policy_.max_links_per_comment) + " are allowed");
+    }
+  }
+  // Last of the checks: a comment refused for another reason costs the address nothing.
+  if (const auto verdict = posts_per_email_.admit(email_key(comment.email)); !verdict.allowed) {
+    metrics_.requests_rate_limited().Increment();
+    const auto retry = std::to_string(verdict.retry_after_seconds);
+    auto res = error_response(http::status::too_many_requests,
+                              "too many comments from this e-mail address; retry after " + retry +
+                                  " s");
+    res.set(http::field::retry_after, retry);
+    co_return res;
+  }
   comment.created_at_ms = now_ms();
   std::string content_id = comment.content_id;
   auto [ec, id] =
@@ -189,7 +229,8 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
   const bool more = page.comments.size() > limit;
   const std::size_t count = more ? limit : page.comments.size();
   auto entry = std::make_shared<CachedList>();
-  entry->body = serialize(page.comments, count);
+  entry->body = serialize(page.comments, count, policy_.email_visibility);
+  entry->size = count;
   if (more) {
     entry->link = fmt::format("</api/comment/list/{}?limit={}&cursor={}>; rel=\"next\"", content_id,
                               limit, page.comments[count - 1].id);
@@ -199,6 +240,64 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
   if (plain) {
     cache_.put(content_id, ticket, std::move(entry));
   }
+  co_return res;
+}
+
+asio::awaitable<Response> CommentsHandlers::count(boost::urls::params_view params) {
+  std::vector<std::string> ids;  // in request order, without repeats
+  std::size_t named = 0;
+  for (const auto& p : params) {
+    if (p.key != "content_id") {
+      continue;
+    }
+    if (++named > kMaxCountIds) {
+      co_return error_response(http::status::bad_request,
+                               "at most " + std::to_string(kMaxCountIds) +
+                                   " content_id parameters per request");
+    }
+    if (!valid_content_id(p.value)) {
+      co_return error_response(
+          http::status::bad_request,
+          "content_id must be 1-128 characters of letters, digits and . _ ~ : -");
+    }
+    if (std::find(ids.begin(), ids.end(), p.value) == ids.end()) {
+      ids.push_back(p.value);
+    }
+  }
+  if (ids.empty()) {
+    co_return error_response(http::status::bad_request,
+                             "name at least one content: /api/comment/count?content_id=1");
+  }
+  // A cached list that is complete (no next page) is its content's count; the rest is read in
+  // one query.
+  std::vector<std::int64_t> counts(ids.size(), -1);
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (auto hit = cache_.get(ids[i]); hit && hit->link.empty()) {
+      counts[i] = static_cast<std::int64_t>(hit->size);
+    } else {
+      missing.push_back(ids[i]);
+    }
+  }
+  if (!missing.empty()) {
+    auto [ec, read] =
+        co_await storage_.async_count(std::move(missing), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return unavailable(ec, "comments not counted");
+    }
+    auto next = read.begin();
+    for (auto& c : counts) {
+      if (c < 0) {
+        c = *next++;
+      }
+    }
+  }
+  boost::json::object out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    out[ids[i]] = counts[i];
+  }
+  auto res = json_response(http::status::ok, boost::json::serialize(out));
+  res.set(http::field::cache_control, kRevalidate);
   co_return res;
 }
 

@@ -27,6 +27,8 @@ std::string_view status_word(http::status status) {
       return "PAYLOAD-TOO-LARGE";
     case http::status::unsupported_media_type:
       return "UNSUPPORTED-MEDIA-TYPE";
+    case http::status::unprocessable_entity:
+      return "UNPROCESSABLE-ENTITY";
     case http::status::too_many_requests:
       return "TOO-MANY-REQUESTS";
     case http::status::request_header_fields_too_large:

@@ -15,6 +15,7 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::string_view kListPrefix = "/api/comment/list/";
+constexpr std::string_view kCountPath = "/api/comment/count";
 
 bool is_get_or_head(http::verb v) { return v == http::verb::get || v == http::verb::head; }
 
@@ -27,6 +28,9 @@ Route route_of(std::string_view target) {
   }
   if (path.starts_with(kListPrefix)) {
     return Route::comment_list;
+  }
+  if (path == kCountPath) {
+    return Route::comment_count;
   }
   return Route::unmatched;
 }
@@ -70,6 +74,14 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
     // Awaiting inside a braced initialiser miscompiles with GCC 12: await into a variable first.
     Response res = co_await comments_.create(req);
     co_return Handled{std::move(res), Route::comment_new};
+  }
+
+  if (path == kCountPath) {
+    if (!is_get_or_head(method)) {
+      co_return Handled{method_not_allowed("GET, HEAD"), Route::comment_count};
+    }
+    Response res = co_await comments_.count(target->params());
+    co_return Handled{std::move(res), Route::comment_count};
   }
 
   if (path.starts_with(kListPrefix)) {

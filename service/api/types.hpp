@@ -14,11 +14,22 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // Routes by template; metrics and logs use the template, never the raw path.
-enum class Route : std::size_t { comment_new, comment_list, healthz, readyz, version, metrics, asset, unmatched };
+enum class Route : std::size_t {
+  comment_new,
+  comment_list,
+  comment_count,
+  healthz,
+  readyz,
+  version,
+  metrics,
+  asset,
+  unmatched
+};
 
-inline constexpr std::array<std::string_view, 8> kRouteTemplates{
-    "/api/comment/new", "/api/comment/list/{content_id}", "/healthz", "/readyz", "/version",
-    "/metrics",         "/{asset}",                        "unmatched"};
+inline constexpr std::array<std::string_view, 9> kRouteTemplates{
+    "/api/comment/new", "/api/comment/list/{content_id}", "/api/comment/count", "/healthz",
+    "/readyz",          "/version",                       "/metrics",           "/{asset}",
+    "unmatched"};
 
 inline std::string_view route_template(Route r) { return kRouteTemplates[static_cast<std::size_t>(r)]; }
 

@@ -77,6 +77,38 @@ bool valid_email(std::string_view email) {
   }
 }
 
+std::size_t count_links(std::string_view text) {
+  auto starts_with_ci = [&](std::size_t at, std::string_view word) {
+    if (text.size() - at < word.size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < word.size(); ++i) {
+      char c = text[at + i];
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (c != word[i]) {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::size_t links = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (starts_with_ci(i, "http://") || starts_with_ci(i, "https://")) {
+      ++links;
+      i = text.find("//", i) + 1;
+      if (starts_with_ci(i + 1, "www.")) {
+        i += 4;  // the same link
+      }
+    } else if (starts_with_ci(i, "www.")) {
+      ++links;
+      i += 3;
+    }
+  }
+  return links;
+}
+
 std::variant<store::NewComment, BodyError> parse_new_comment(std::string_view body) {
   std::array<unsigned char, 4096> scratch{};
   boost::json::monotonic_resource mr(scratch.data(), scratch.size());

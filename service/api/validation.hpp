@@ -19,6 +19,10 @@ bool valid_content_id(std::string_view id);
 // The WHATWG HTML definition of a valid e-mail address (what <input type=email> accepts).
 bool valid_email(std::string_view email);
 
+// Links in a comment: each http:// or https:// (any case), and each www. that does not follow
+// one of them.
+std::size_t count_links(std::string_view text);
+
 struct BodyError {
   std::string message;
 };

@@ -159,6 +159,11 @@ ParseOutcome parse(int argc, const char* const* argv) {
       ->type_name("DURATION")
       ->check(validator(timeout.format))
       ->capture_default_str();
+  auto* backup = app.add_subcommand(
+      "backup", "Copy the SQLite database of --storage to a file, consistently, while the service "
+                "runs (PostgreSQL: pg_dump, see docs/operations.md)");
+  backup->add_option("--to", cmd.backup.to, "The copy's path (replaced atomically)")->required();
+  backup->fallthrough();  // --storage may follow the subcommand's name
   auto* list = app.add_subcommand(
       "settings", "Print every setting (flag, variable, default, format, help) as JSON");
 
@@ -199,6 +204,8 @@ ParseOutcome parse(int argc, const char* const* argv) {
 
   if (list->parsed()) {
     cmd.kind = Command::Kind::settings;
+  } else if (backup->parsed()) {
+    cmd.kind = Command::Kind::backup;
   } else if (hc->parsed()) {
     cmd.kind = Command::Kind::healthcheck;
     cmd.healthcheck.timeout = *timeout.parse(hc_timeout);

@@ -17,12 +17,17 @@ struct HealthcheckCommand {
   std::chrono::milliseconds timeout{};
 };
 
+struct BackupCommand {
+  std::string to;  // the copy's path
+};
+
 // What the command line asked for: serve (with a configuration), check the configuration and
-// exit, print the settings table, or probe a running service.
+// exit, print the settings table, probe a running service, or copy its SQLite database.
 struct Command {
-  enum class Kind { serve, check, settings, healthcheck } kind = Kind::serve;
+  enum class Kind { serve, check, settings, healthcheck, backup } kind = Kind::serve;
   Config config;
   HealthcheckCommand healthcheck;
+  BackupCommand backup;
 };
 
 // Either a command to run, or the exit code to leave with (0 after --help/--version,

@@ -19,6 +19,8 @@ namespace comments::config {
 
 enum class LogLevel { debug, info, warn, error };
 enum class LogFormat { json, text };
+// What lists show of a commenter's address: `email` (public), `email_hash` (hash), or neither.
+enum class EmailVisibility { shown, hashed, hidden };
 
 // The settings after parsing; main wires them to the capabilities.
 struct Config {
@@ -52,6 +54,9 @@ struct Config {
   std::size_t max_connections_per_client{};  // 0: no cap
   std::size_t body_memory_budget{};          // request bodies being received, all connections
   std::vector<std::string> cors_origins;     // other sites whose pages may call the API; "*": any
+  EmailVisibility email_visibility{};
+  unsigned max_posts_per_email{};    // per minute, per normalised address; 0: off
+  unsigned max_links_per_comment{};  // 0: no limit
 };
 
 // Where a deployment tool sets a setting instead of taking it from its `config` mapping.

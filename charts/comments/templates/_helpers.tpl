@@ -194,6 +194,7 @@ PORT: containerPort
 STORAGE_URL: storage.type
 DB_POOL_SIZE: storage.postgres.poolSize
 SQLITE_SYNCHRONOUS: storage.sqlite.synchronous
+EMAIL_VISIBILITY: emailVisibility
 LOG_LEVEL: logLevel
 LOG_FORMAT: logFormat
 ADMIN_PORT: adminPort
