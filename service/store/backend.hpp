@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,11 +15,18 @@
 
 namespace comments::store {
 
+// A comment's moderation state. Only visible comments are listed publicly; a deleted comment is a
+// tombstone (its email and text are erased) so that ids and order stay stable.
+enum class State { visible, hidden, pending, deleted };
+std::string_view to_string(State s);
+std::optional<State> state_from_string(std::string_view s);
+
 struct NewComment {
   std::string content_id;
   std::string email;
   std::string text;
   std::int64_t created_at_ms = 0;  // set by the caller, stored as given
+  State state = State::visible;    // pending under pre-moderation
 };
 
 struct Comment {
@@ -31,6 +39,41 @@ struct Comment {
 // Comments of one content with id > after, in id (= insertion) order.
 struct Page {
   std::vector<Comment> comments;
+};
+
+// A comment as moderators see it: with its content and state.
+struct StoredComment {
+  std::int64_t id = 0;
+  std::string content_id;
+  std::string email;
+  std::string text;
+  std::int64_t created_at_ms = 0;
+  State state = State::visible;
+};
+
+// Comments across contents with id < before_id (0: no bound), newest first.
+struct ModerationQuery {
+  std::optional<State> state;
+  std::optional<std::string> content_id;
+  std::int64_t before_id = 0;
+  std::size_t limit = 100;
+};
+
+// A blocked poster: kind "email" (trimmed, lower-cased) or "address" (normalised IP address).
+struct Block {
+  std::int64_t id = 0;
+  std::string kind;
+  std::string value;
+  std::int64_t created_at_ms = 0;
+};
+
+// One admin action: who (the token's name), what, on what, when.
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::int64_t at_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string target;
 };
 
 // How a process that caches lists hears of comments that other processes committed (see
@@ -52,7 +95,7 @@ class ChangeObserver {
 // Blocking operations. Failures throw StoreError.
 //  - append is called from one writer thread only; it stores the whole batch in one transaction
 //    (all or nothing) and returns the new ids in batch order; ids grow in commit order.
-//  - list and ping may be called from many threads at once.
+//  - list, ping and the moderation operations may be called from many threads at once.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -60,6 +103,7 @@ class Backend {
   // True when no other process writes to the same data (its lists never change behind its back).
   virtual bool exclusive() const = 0;
   virtual std::vector<std::int64_t> append(std::span<const NewComment> batch) = 0;
+  // Visible comments only.
   virtual Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) = 0;
   // The number of comments list() gives each content, in the order of content_ids. This default
   // lists them; the durable backends ask one query.
@@ -71,6 +115,23 @@ class Backend {
     return out;
   }
   virtual void ping() = 0;
+
+  // Moderation. Every comment, whatever its state, as the query selects.
+  virtual std::vector<StoredComment> moderation_list(const ModerationQuery& query) = 0;
+  // Sets comment id to state `to` if its state is one of `from` (a deleted comment also loses its
+  // email and text), in one atomic step. Returns the comment as it was before (its state says
+  // whether it changed), nullopt when there is no such comment.
+  virtual std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
+                                                    State to) = 0;
+  // Adds a block, or returns the one that exists for the same kind and value.
+  virtual Block add_block(const Block& block) = 0;
+  virtual bool remove_block(std::int64_t id) = 0;
+  virtual std::vector<Block> blocks() = 0;
+  // Whether a block names this (normalised) email or address.
+  virtual bool blocked(std::string_view email, std::string_view address) = 0;
+  virtual void record(const AuditEntry& entry) = 0;
+  // Entries with id < before_id (0: no bound), newest first.
+  virtual std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) = 0;
   // Starts reporting other processes' writes to observer, which must outlive the backend. A
   // backend no one else writes to (exclusive) is in sync forever; that is the default.
   virtual void watch(ChangeObserver& observer) {

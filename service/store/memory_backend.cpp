@@ -1,4 +1,5 @@
-// The memory backend: one vector of comments per content, guarded by a reader-writer lock.
+// The memory backend: every comment by id, each content's ids in order, guarded by a
+// reader-writer lock.
 #include "service/store/memory_backend.hpp"
 
 #include <algorithm>
@@ -12,7 +13,8 @@ std::vector<std::int64_t> MemoryBackend::append(std::span<const NewComment> batc
   std::unique_lock lock(mutex_);
   for (const auto& c : batch) {
     const std::int64_t id = next_id_++;
-    by_content_[c.content_id].push_back(Comment{id, c.email, c.text, c.created_at_ms});
+    by_id_.emplace(id, StoredComment{id, c.content_id, c.email, c.text, c.created_at_ms, c.state});
+    by_content_[c.content_id].push_back(id);
     ids.push_back(id);
   }
   return ids;
@@ -37,12 +39,100 @@ Page MemoryBackend::list(std::string_view content_id, std::int64_t after_id, std
     return page;
   }
   const auto& all = it->second;
-  auto first = std::upper_bound(all.begin(), all.end(), after_id,
-                                [](std::int64_t id, const Comment& c) { return id < c.id; });
-  for (; first != all.end() && page.comments.size() < limit; ++first) {
-    page.comments.push_back(*first);
+  for (auto first = std::upper_bound(all.begin(), all.end(), after_id);
+       first != all.end() && page.comments.size() < limit; ++first) {
+    const auto& c = by_id_.at(*first);
+    if (c.state == State::visible) {
+      page.comments.push_back(Comment{c.id, c.email, c.text, c.created_at_ms});
+    }
   }
   return page;
+}
+
+std::vector<StoredComment> MemoryBackend::moderation_list(const ModerationQuery& query) {
+  std::vector<StoredComment> out;
+  std::shared_lock lock(mutex_);
+  auto it = query.before_id > 0 ? by_id_.lower_bound(query.before_id) : by_id_.end();
+  while (it != by_id_.begin() && out.size() < query.limit) {
+    --it;
+    const auto& c = it->second;
+    if ((!query.state || c.state == *query.state) &&
+        (!query.content_id || c.content_id == *query.content_id)) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<StoredComment> MemoryBackend::change_state(std::int64_t id,
+                                                         std::span<const State> from, State to) {
+  std::unique_lock lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return std::nullopt;
+  }
+  StoredComment before = it->second;
+  if (std::find(from.begin(), from.end(), before.state) != from.end()) {
+    it->second.state = to;
+    if (to == State::deleted) {
+      it->second.email.clear();
+      it->second.text.clear();
+    }
+  }
+  return before;
+}
+
+Block MemoryBackend::add_block(const Block& block) {
+  std::unique_lock lock(mutex_);
+  for (const auto& [id, b] : blocks_) {
+    if (b.kind == block.kind && b.value == block.value) {
+      return b;
+    }
+  }
+  Block added = block;
+  added.id = next_block_++;
+  blocks_.emplace(added.id, added);
+  return added;
+}
+
+bool MemoryBackend::remove_block(std::int64_t id) {
+  std::unique_lock lock(mutex_);
+  return blocks_.erase(id) > 0;
+}
+
+std::vector<Block> MemoryBackend::blocks() {
+  std::shared_lock lock(mutex_);
+  std::vector<Block> out;
+  for (const auto& [id, b] : blocks_) {
+    out.push_back(b);
+  }
+  return out;
+}
+
+bool MemoryBackend::blocked(std::string_view email, std::string_view address) {
+  std::shared_lock lock(mutex_);
+  return std::any_of(blocks_.begin(), blocks_.end(), [&](const auto& entry) {
+    const auto& b = entry.second;
+    return (b.kind == "email" && b.value == email) || (b.kind == "address" && b.value == address);
+  });
+}
+
+void MemoryBackend::record(const AuditEntry& entry) {
+  std::unique_lock lock(mutex_);
+  AuditEntry e = entry;
+  e.id = next_audit_++;
+  audit_.emplace(e.id, std::move(e));
+}
+
+std::vector<AuditEntry> MemoryBackend::audit(std::int64_t before_id, std::size_t limit) {
+  std::shared_lock lock(mutex_);
+  std::vector<AuditEntry> out;
+  auto it = before_id > 0 ? audit_.lower_bound(before_id) : audit_.end();
+  while (it != audit_.begin() && out.size() < limit) {
+    --it;
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 }  // namespace comments::store

@@ -1,6 +1,7 @@
 // An ephemeral in-process backend, for tests and throwaway runs.
 #pragma once
 
+#include <map>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -17,10 +18,25 @@ class MemoryBackend : public Backend {
   std::vector<std::int64_t> count(std::span<const std::string> content_ids) override;
   void ping() override {}
 
+  std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
+  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
+                                            State to) override;
+  Block add_block(const Block& block) override;
+  bool remove_block(std::int64_t id) override;
+  std::vector<Block> blocks() override;
+  bool blocked(std::string_view email, std::string_view address) override;
+  void record(const AuditEntry& entry) override;
+  std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
+
  private:
   std::shared_mutex mutex_;
   std::int64_t next_id_ = 1;
-  std::unordered_map<std::string, std::vector<Comment>> by_content_;
+  std::map<std::int64_t, StoredComment> by_id_;
+  std::unordered_map<std::string, std::vector<std::int64_t>> by_content_;  // ids, ascending
+  std::map<std::int64_t, Block> blocks_;
+  std::int64_t next_block_ = 1;
+  std::map<std::int64_t, AuditEntry> audit_;
+  std::int64_t next_audit_ = 1;
 };
 
 }  // namespace comments::store

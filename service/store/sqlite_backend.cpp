@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 
 namespace comments::store {
@@ -24,7 +25,7 @@ Connection::~Connection() {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Disk full, I/O errors, locks held too long: the operation may work later.
 errc classify(int rc) {
@@ -107,12 +108,34 @@ void migrate(sqlite3* db) {
          "PRAGMA user_version = 1;"
          "COMMIT;");
   }
+  if (version < 2) {
+    // Moderation: a state per comment (existing ones stay visible), blocks and the audit log.
+    exec(db,
+         "BEGIN IMMEDIATE;"
+         "ALTER TABLE comments ADD COLUMN state TEXT NOT NULL DEFAULT 'visible';"
+         "CREATE INDEX comments_by_state ON comments (state, id);"
+         "CREATE TABLE blocks ("
+         "  id INTEGER PRIMARY KEY,"
+         "  kind TEXT NOT NULL,"
+         "  value TEXT NOT NULL,"
+         "  created_at_ms INTEGER NOT NULL,"
+         "  UNIQUE (kind, value));"
+         "CREATE TABLE audit ("
+         "  id INTEGER PRIMARY KEY,"
+         "  at_ms INTEGER NOT NULL,"
+         "  actor TEXT NOT NULL,"
+         "  action TEXT NOT NULL,"
+         "  target TEXT NOT NULL);"
+         "PRAGMA user_version = 2;"
+         "COMMIT;");
+  }
 }
 
 constexpr const char* kInsert =
-    "INSERT INTO comments (content_id, email, comment, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
 // The comments lists and counts show: a filter on moderation state goes here, and only here.
-const std::string kShown = "(SELECT * FROM comments) AS shown";
+const std::string kShown = "(SELECT * FROM comments WHERE state = 'visible') AS shown";
 const std::string kSelect = "SELECT id, email, comment, created_at_ms FROM " + kShown +
                             " WHERE content_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
 // Completed with one ?N per content by count().
@@ -123,6 +146,55 @@ std::string column_text(sqlite3_stmt* stmt, int col) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
   const int n = sqlite3_column_bytes(stmt, col);
   return p != nullptr ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+}
+
+// One ad-hoc statement (moderation is rare: prepared per call), its parameters bound in order.
+class Query {
+ public:
+  Query(sqlite3* db, const char* sql) : db_(db) {
+    const int rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+      fail(db, rc, std::string("prepare '") + sql + "'");
+    }
+  }
+  ~Query() { sqlite3_finalize(stmt_); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Query& bind(std::string_view v) {
+    // Never a null pointer: SQLite would bind NULL, not an empty text.
+    sqlite3_bind_text(stmt_, ++n_, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& bind(std::int64_t v) {
+    sqlite3_bind_int64(stmt_, ++n_, v);
+    return *this;
+  }
+  // Steps to the next row (true) or the end (false).
+  bool step(const char* what) {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+      return true;
+    }
+    if (rc != SQLITE_DONE) {
+      fail(db_, rc, what);
+    }
+    return false;
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string text(int col) const { return column_text(stmt_, col); }
+  int changes() const { return sqlite3_changes(db_); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int n_ = 0;
+};
+
+StoredComment stored_comment(const Query& q) {
+  return StoredComment{q.integer(0), q.text(1), q.text(2), q.text(3), q.integer(4),
+                       state_from_string(q.text(5)).value_or(State::hidden)};
 }
 
 }  // namespace
@@ -186,6 +258,7 @@ SqliteBackend::~SqliteBackend() {
 std::vector<std::int64_t> SqliteBackend::append(std::span<const NewComment> batch) {
   std::vector<std::int64_t> ids;
   ids.reserve(batch.size());
+  std::lock_guard writing(writer_mutex_);
   sqlite3* db = writer_.db;
   auto step_reset = [db](sqlite3_stmt* s, const char* what) {
     int rc = sqlite3_step(s);
@@ -203,6 +276,8 @@ std::vector<std::int64_t> SqliteBackend::append(std::span<const NewComment> batc
       sqlite3_bind_text(ins, 2, c.email.data(), static_cast<int>(c.email.size()), SQLITE_STATIC);
       sqlite3_bind_text(ins, 3, c.text.data(), static_cast<int>(c.text.size()), SQLITE_STATIC);
       sqlite3_bind_int64(ins, 4, c.created_at_ms);
+      const auto state = to_string(c.state);
+      sqlite3_bind_text(ins, 5, state.data(), static_cast<int>(state.size()), SQLITE_STATIC);
       int rc = sqlite3_step(ins);
       sqlite3_reset(ins);
       sqlite3_clear_bindings(ins);
@@ -313,6 +388,133 @@ void SqliteBackend::ping() {
     fail(c.db, rc, "ping");
   }
   give_back(std::move(c));
+}
+
+std::vector<StoredComment> SqliteBackend::moderation_list(const ModerationQuery& query) {
+  sqlite::Connection c = take_reader();
+  std::vector<StoredComment> out;
+  {
+    Query q(c.db,
+            "SELECT id, content_id, email, comment, created_at_ms, state FROM comments"
+            " WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR state = ?2)"
+            " AND (?3 = '' OR content_id = ?3) ORDER BY id DESC LIMIT ?4");
+    q.bind(query.before_id)
+        .bind(query.state ? to_string(*query.state) : std::string_view())
+        .bind(query.content_id.value_or(""))
+        .bind(static_cast<std::int64_t>(query.limit));
+    while (q.step("list comments for moderation")) {
+      out.push_back(stored_comment(q));
+    }
+  }
+  give_back(std::move(c));
+  return out;
+}
+
+std::optional<StoredComment> SqliteBackend::change_state(std::int64_t id,
+                                                         std::span<const State> from, State to) {
+  std::lock_guard writing(writer_mutex_);
+  sqlite3* db = writer_.db;
+  exec(db, "BEGIN IMMEDIATE");
+  try {
+    std::optional<StoredComment> before;
+    {
+      Query q(db,
+              "SELECT id, content_id, email, comment, created_at_ms, state FROM comments"
+              " WHERE id = ?1");
+      q.bind(id);
+      if (q.step("read comment")) {
+        before = stored_comment(q);
+      }
+    }
+    if (before && std::find(from.begin(), from.end(), before->state) != from.end()) {
+      Query u(db,
+              "UPDATE comments SET state = ?2,"
+              " email = CASE WHEN ?2 = 'deleted' THEN '' ELSE email END,"
+              " comment = CASE WHEN ?2 = 'deleted' THEN '' ELSE comment END WHERE id = ?1");
+      u.bind(id).bind(to_string(to));
+      u.step("change comment state");
+    }
+    exec(db, "COMMIT");
+    return before;
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+Block SqliteBackend::add_block(const Block& block) {
+  std::lock_guard writing(writer_mutex_);
+  {
+    Query ins(writer_.db,
+              "INSERT INTO blocks (kind, value, created_at_ms) VALUES (?1, ?2, ?3)"
+              " ON CONFLICT (kind, value) DO NOTHING");
+    ins.bind(block.kind).bind(block.value).bind(block.created_at_ms);
+    ins.step("add block");
+  }
+  Query q(writer_.db, "SELECT id, kind, value, created_at_ms FROM blocks WHERE kind = ?1 AND value = ?2");
+  q.bind(block.kind).bind(block.value);
+  if (!q.step("read block")) {
+    throw StoreError(errc::internal, "sqlite: the block just added is not there");
+  }
+  return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)};
+}
+
+bool SqliteBackend::remove_block(std::int64_t id) {
+  std::lock_guard writing(writer_mutex_);
+  Query q(writer_.db, "DELETE FROM blocks WHERE id = ?1");
+  q.bind(id);
+  q.step("remove block");
+  return q.changes() > 0;
+}
+
+std::vector<Block> SqliteBackend::blocks() {
+  sqlite::Connection c = take_reader();
+  std::vector<Block> out;
+  {
+    Query q(c.db, "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id");
+    while (q.step("list blocks")) {
+      out.push_back(Block{q.integer(0), q.text(1), q.text(2), q.integer(3)});
+    }
+  }
+  give_back(std::move(c));
+  return out;
+}
+
+bool SqliteBackend::blocked(std::string_view email, std::string_view address) {
+  sqlite::Connection c = take_reader();
+  bool found = false;
+  {
+    Query q(c.db,
+            "SELECT 1 FROM blocks WHERE (kind = 'email' AND value = ?1)"
+            " OR (kind = 'address' AND value = ?2) LIMIT 1");
+    q.bind(email).bind(address);
+    found = q.step("check blocks");
+  }
+  give_back(std::move(c));
+  return found;
+}
+
+void SqliteBackend::record(const AuditEntry& entry) {
+  std::lock_guard writing(writer_mutex_);
+  Query q(writer_.db, "INSERT INTO audit (at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4)");
+  q.bind(entry.at_ms).bind(entry.actor).bind(entry.action).bind(entry.target);
+  q.step("record audit entry");
+}
+
+std::vector<AuditEntry> SqliteBackend::audit(std::int64_t before_id, std::size_t limit) {
+  sqlite::Connection c = take_reader();
+  std::vector<AuditEntry> out;
+  {
+    Query q(c.db,
+            "SELECT id, at_ms, actor, action, target FROM audit WHERE (?1 = 0 OR id < ?1)"
+            " ORDER BY id DESC LIMIT ?2");
+    q.bind(before_id).bind(static_cast<std::int64_t>(limit));
+    while (q.step("list audit entries")) {
+      out.push_back(AuditEntry{q.integer(0), q.integer(1), q.text(2), q.text(3), q.text(4)});
+    }
+  }
+  give_back(std::move(c));
+  return out;
 }
 
 }  // namespace comments::store

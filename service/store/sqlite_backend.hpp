@@ -42,6 +42,16 @@ class SqliteBackend : public Backend {
   std::vector<std::int64_t> count(std::span<const std::string> content_ids) override;
   void ping() override;
 
+  std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
+  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
+                                            State to) override;
+  Block add_block(const Block& block) override;
+  bool remove_block(std::int64_t id) override;
+  std::vector<Block> blocks() override;
+  bool blocked(std::string_view email, std::string_view address) override;
+  void record(const AuditEntry& entry) override;
+  std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
+
  private:
   sqlite::Connection open_reader();
   sqlite::Connection take_reader();
@@ -49,6 +59,8 @@ class SqliteBackend : public Backend {
 
   std::string path_;
   int lock_fd_ = -1;
+  // The writer connection serves the group-commit thread and moderation writes, one at a time.
+  std::mutex writer_mutex_;
   sqlite::Connection writer_;
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;

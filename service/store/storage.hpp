@@ -7,6 +7,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <atomic>
@@ -77,6 +78,35 @@ class Storage {
           submit_count(std::move(ids), std::move(ex), std::move(handler));
         },
         token, std::move(content_ids));
+  }
+
+  // Runs fn(backend) on a read thread (moderation: rare, small, reads and writes alike) and
+  // completes with its result, or the StoreError code it threw. Pass a named function object
+  // (GCC 12 mis-destroys temporaries inside co_await).
+  template <typename T, typename F, typename Token>
+  auto async_call(F&& fn, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, T)>(
+        [this](auto handler, std::function<T(Backend&)> f) {
+          auto ex = completion_executor(handler);
+          boost::asio::post(readers_, [this, f = std::move(f), ex = std::move(ex),
+                                       h = std::move(handler)]() mutable {
+            T result{};
+            boost::system::error_code ec;
+            try {
+              result = f(*backend_);
+              record(true, {});
+            } catch (const StoreError& e) {
+              ec = e.code();
+              record(e.code() != errc::unavailable, e.what());
+            } catch (const std::exception&) {
+              ec = errc::internal;
+            }
+            boost::asio::post(ex, [h = std::move(h), ec, r = std::move(result)]() mutable {
+              std::move(h)(ec, std::move(r));
+            });
+          });
+        },
+        token, std::function<T(Backend&)>(std::forward<F>(fn)));
   }
 
   // The last health verdict (periodic ping, and every operation's outcome).

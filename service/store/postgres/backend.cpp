@@ -37,18 +37,38 @@ constexpr const char* kLockContents =
     " (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS u(c) ORDER BY k) AS keys";
 // Rows are produced, and ids drawn, in batch order.
 constexpr const char* kInsert =
-    "INSERT INTO comments (content_id, email, comment, created_at_ms)"
-    " SELECT c, e, t, m FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])"
-    "   WITH ORDINALITY AS b(c, e, t, m, n) ORDER BY n"
+    "INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
+    " SELECT c, e, t, m, s FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
+    "   WITH ORDINALITY AS b(c, e, t, m, s, n) ORDER BY n"
     " RETURNING id";
 // The comments lists and counts show: a filter on moderation state goes here, and only here.
-const std::string kShown = "(SELECT * FROM comments) AS shown";
+const std::string kShown = "(SELECT * FROM comments WHERE state = 'visible') AS shown";
 const std::string kList = "SELECT id, email, comment, created_at_ms FROM " + kShown +
                           " WHERE content_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint";
 // One count per element of the array, in its order.
 const std::string kCount = "SELECT (SELECT count(*) FROM " + kShown +
                            " WHERE content_id = u.c) FROM unnest($1::text[])"
                            " WITH ORDINALITY AS u(c, n) ORDER BY n";
+
+constexpr const char* kModerationList =
+    "SELECT id, content_id, email, comment, created_at_ms, state FROM comments"
+    " WHERE ($1::bigint = 0 OR id < $1::bigint) AND ($2::text = '' OR state = $2::text)"
+    " AND ($3::text = '' OR content_id = $3::text) ORDER BY id DESC LIMIT $4::bigint";
+// One statement, so atomic: the row as it was (locked), and the update when its state allows.
+constexpr const char* kChangeState =
+    "WITH old AS (SELECT id, content_id, email, comment, created_at_ms, state FROM comments"
+    "             WHERE id = $1::bigint FOR UPDATE),"
+    " changed AS (UPDATE comments c SET state = $2::text,"
+    "   email = CASE WHEN $2::text = 'deleted' THEN '' ELSE c.email END,"
+    "   comment = CASE WHEN $2::text = 'deleted' THEN '' ELSE c.comment END"
+    "   FROM old WHERE c.id = old.id AND old.state = ANY ($3::text[]) RETURNING c.id)"
+    " SELECT id, content_id, email, comment, created_at_ms, state FROM old";
+constexpr const char* kAddBlock =
+    "WITH added AS (INSERT INTO blocks (kind, value, created_at_ms)"
+    "   VALUES ($1, $2, $3::bigint) ON CONFLICT (kind, value) DO NOTHING"
+    "   RETURNING id, kind, value, created_at_ms)"
+    " SELECT id, kind, value, created_at_ms FROM added"
+    " UNION ALL SELECT id, kind, value, created_at_ms FROM blocks WHERE kind = $1 AND value = $2";
 
 const std::pair<const char*, const char*> kPrepared[] = {{"lock", kLockContents},
                                                          {"insert", kInsert},
@@ -225,23 +245,27 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
   pg::ArrayLiteral emails;
   pg::ArrayLiteral texts;
   pg::ArrayLiteral times;
+  pg::ArrayLiteral states;
   for (const auto& c : batch) {
     contents.add(c.content_id);
     emails.add(c.email);
     texts.add(c.text);
     times.add(c.created_at_ms);
+    states.add(to_string(c.state));
   }
   const std::string contents_param = contents.str();
   const std::string emails_param = emails.str();
   const std::string texts_param = texts.str();
   const std::string times_param = times.str();
+  const std::string states_param = states.str();
   // One round trip: the server runs the four in order, and COMMIT's answer is the verdict.
   const std::vector<pg::Statement> transaction{
       {nullptr, "BEGIN", {}},
       {"lock", nullptr, {contents_param.c_str()}},
       {"insert",
        nullptr,
-       {contents_param.c_str(), emails_param.c_str(), texts_param.c_str(), times_param.c_str()}},
+       {contents_param.c_str(), emails_param.c_str(), texts_param.c_str(), times_param.c_str(),
+        states_param.c_str()}},
       {nullptr, "COMMIT", {}}};
   return execute(
       writer_, pg::Effect::commits, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
@@ -263,6 +287,114 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
         std::sort(ids.begin(), ids.end());
         return ids;
       });
+}
+
+pg::Result PostgresBackend::moderate(pg::Effect effect, const char* sql,
+                                     std::vector<const char*> params) {
+  return execute(readers_, effect, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
+    auto results = s.run(std::vector<pg::Statement>{{nullptr, sql, params}}, deadline);
+    return std::move(results[0]);
+  });
+}
+
+namespace {
+
+StoredComment stored_comment(const pg::Result& r, int row) {
+  return StoredComment{r.integer(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3),
+                       r.integer(row, 4),
+                       state_from_string(r.text(row, 5)).value_or(State::hidden)};
+}
+
+}  // namespace
+
+std::vector<StoredComment> PostgresBackend::moderation_list(const ModerationQuery& query) {
+  const std::string before = std::to_string(query.before_id);
+  const std::string state(query.state ? to_string(*query.state) : "");
+  const std::string content = query.content_id.value_or("");
+  const std::string limit = std::to_string(query.limit);
+  auto r = moderate(pg::Effect::none, kModerationList,
+                    {before.c_str(), state.c_str(), content.c_str(), limit.c_str()});
+  std::vector<StoredComment> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(stored_comment(r, i));
+  }
+  return out;
+}
+
+std::optional<StoredComment> PostgresBackend::change_state(std::int64_t id,
+                                                           std::span<const State> from, State to) {
+  const std::string id_param = std::to_string(id);
+  const std::string to_param(to_string(to));
+  pg::ArrayLiteral from_states;
+  for (State s : from) {
+    from_states.add(to_string(s));
+  }
+  const std::string from_param = from_states.str();
+  auto r = moderate(pg::Effect::commits, kChangeState,
+                    {id_param.c_str(), to_param.c_str(), from_param.c_str()});
+  if (r.rows() == 0) {
+    return std::nullopt;
+  }
+  return stored_comment(r, 0);
+}
+
+Block PostgresBackend::add_block(const Block& block) {
+  const std::string at = std::to_string(block.created_at_ms);
+  auto r = moderate(pg::Effect::commits, kAddBlock,
+                    {block.kind.c_str(), block.value.c_str(), at.c_str()});
+  if (r.rows() == 0) {
+    throw StoreError(errc::internal, "PostgreSQL returned no block");
+  }
+  return Block{r.integer(0, 0), r.text(0, 1), r.text(0, 2), r.integer(0, 3)};
+}
+
+bool PostgresBackend::remove_block(std::int64_t id) {
+  const std::string id_param = std::to_string(id);
+  auto r = moderate(pg::Effect::commits, "DELETE FROM blocks WHERE id = $1::bigint RETURNING id",
+                    {id_param.c_str()});
+  return r.rows() > 0;
+}
+
+std::vector<Block> PostgresBackend::blocks() {
+  auto r = moderate(pg::Effect::none, "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id",
+                    {});
+  std::vector<Block> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(Block{r.integer(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)});
+  }
+  return out;
+}
+
+bool PostgresBackend::blocked(std::string_view email, std::string_view address) {
+  const std::string e(email);
+  const std::string a(address);
+  auto r = moderate(pg::Effect::none,
+                    "SELECT 1 FROM blocks WHERE (kind = 'email' AND value = $1)"
+                    " OR (kind = 'address' AND value = $2) LIMIT 1",
+                    {e.c_str(), a.c_str()});
+  return r.rows() > 0;
+}
+
+void PostgresBackend::record(const AuditEntry& entry) {
+  const std::string at = std::to_string(entry.at_ms);
+  moderate(pg::Effect::commits,
+           "INSERT INTO audit (at_ms, actor, action, target) VALUES ($1::bigint, $2, $3, $4)",
+           {at.c_str(), entry.actor.c_str(), entry.action.c_str(), entry.target.c_str()});
+}
+
+std::vector<AuditEntry> PostgresBackend::audit(std::int64_t before_id, std::size_t limit) {
+  const std::string before = std::to_string(before_id);
+  const std::string count = std::to_string(limit);
+  auto r = moderate(pg::Effect::none,
+                    "SELECT id, at_ms, actor, action, target FROM audit"
+                    " WHERE ($1::bigint = 0 OR id < $1::bigint) ORDER BY id DESC LIMIT $2::bigint",
+                    {before.c_str(), count.c_str()});
+  std::vector<AuditEntry> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(AuditEntry{r.integer(i, 0), r.integer(i, 1), r.text(i, 2), r.text(i, 3),
+                             r.text(i, 4)});
+  }
+  return out;
 }
 
 }  // namespace comments::store

@@ -39,6 +39,16 @@ class PostgresBackend : public Backend {
   Page list(std::string_view content_id, std::int64_t after_id, std::size_t limit) override;
   std::vector<std::int64_t> count(std::span<const std::string> content_ids) override;
   void ping() override;
+
+  std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
+  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
+                                            State to) override;
+  Block add_block(const Block& block) override;
+  bool remove_block(std::int64_t id) override;
+  std::vector<Block> blocks() override;
+  bool blocked(std::string_view email, std::string_view address) override;
+  void record(const AuditEntry& entry) override;
+  std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
   // Listens for other replicas' changes (changes.hpp) on a session and thread of its own.
   void watch(ChangeObserver& observer) override;
 
@@ -52,6 +62,8 @@ class PostgresBackend : public Backend {
   auto execute(pg::Pool& pool, pg::Effect effect, std::chrono::milliseconds budget, F&& f);
   // The database is down: fail fast, and retire every session opened before.
   void down(const std::string& why);
+  // One moderation statement (SQL, not prepared: moderation is rare) on a reader session.
+  pg::Result moderate(pg::Effect effect, const char* sql, std::vector<const char*> params);
   void open();
   PostgresBackend(const std::string& url, const OpenOptions& options, std::string origin);
 

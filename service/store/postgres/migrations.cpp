@@ -88,6 +88,26 @@ std::span<const Migration> migrations() {
         " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()",
         "CREATE TRIGGER comments_changes_truncate AFTER TRUNCATE ON comments"
         " FOR EACH STATEMENT EXECUTE FUNCTION comments_notify_changes()"}},
+      // A state per comment (existing ones stay visible; the UPDATE trigger of migration 2
+      // reports state changes to every replica), blocked posters and the audit log. Replicas of
+      // the previous release keep working but list every state until they are replaced.
+      {3,
+       "moderation",
+       {"ALTER TABLE comments ADD COLUMN state text NOT NULL DEFAULT 'visible'"
+        " CHECK (state IN ('visible', 'hidden', 'pending', 'deleted'))",
+        "CREATE INDEX comments_by_state ON comments (state, id)",
+        "CREATE TABLE blocks ("
+        "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        "  kind text NOT NULL,"
+        "  value text NOT NULL,"
+        "  created_at_ms bigint NOT NULL,"
+        "  UNIQUE (kind, value))",
+        "CREATE TABLE audit ("
+        "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+        "  at_ms bigint NOT NULL,"
+        "  actor text NOT NULL,"
+        "  action text NOT NULL,"
+        "  target text NOT NULL)"}},
   };
   return all;
 }

@@ -1,6 +1,7 @@
 // Unit tests of cache coherence: change reports become invalidations, drops and serving windows,
 // and the list_cache_synchronized gauge and resync counter follow them.
 #include "service/api/cache_coherence.hpp"
+#include "service/store/memory_backend.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,7 +55,7 @@ TEST_CASE("a backend no other process writes keeps the cache in sync for good") 
   comments::metrics::Metrics metrics({"r"}, "test", "test");
   ListCache cache(1 << 20);
   CacheCoherence coherence(cache, metrics);
-  struct Exclusive : comments::store::Backend {
+  struct Exclusive : comments::store::MemoryBackend {
     std::string_view name() const override { return "exclusive"; }
     bool exclusive() const override { return true; }
     std::vector<std::int64_t> append(std::span<const comments::store::NewComment>) override {

@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <functional>
 
+#include <sqlite3.h>
+
+#include <algorithm>
+
 #include "service/store/backend.hpp"
 #include "tests/service/support/temp_dir.hpp"
 
@@ -167,4 +171,124 @@ TEST_CASE("storage URLs are checked") {
   CHECK_THROWS_AS(open("sqlite:", {}), std::invalid_argument);
   CHECK_THROWS_AS(open("mysql://x", {}), std::invalid_argument);
   CHECK_THROWS_WITH(open("redis:", {}), Catch::Contains("unknown storage URL"));
+}
+
+TEST_CASE("backends list only visible comments, and moderators see every state") {
+  const auto name = GENERATE(from_range(backend_names()));
+  CAPTURE(name);
+  TempDir dir;
+  auto b = open_backend(name, dir);
+  const auto a = fresh_content("mod");
+  auto pending = comment(a, "p@example.com", "waiting");
+  pending.state = State::pending;
+  const auto ids = b->append(std::vector<NewComment>{comment(a, "1@example.com", "one"), pending,
+                                                     comment(a, "3@example.com", "three")});
+  REQUIRE(ids.size() == 3);
+  auto texts = [&] {
+    std::vector<std::string> out;
+    for (const auto& c : b->list(a, 0, 100).comments) {
+      out.push_back(c.text);
+    }
+    return out;
+  };
+  CHECK(texts() == std::vector<std::string>{"one", "three"});
+
+  const std::vector<State> visible_or_pending{State::visible, State::pending};
+  auto before = b->change_state(ids[0], visible_or_pending, State::hidden);
+  REQUIRE(before);
+  CHECK(before->state == State::visible);
+  CHECK(before->content_id == a);
+  CHECK(texts() == std::vector<std::string>{"three"});
+
+  const std::vector<State> only_pending{State::pending};
+  CHECK(b->change_state(ids[1], only_pending, State::visible)->state == State::pending);
+  CHECK(texts() == std::vector<std::string>{"waiting", "three"});
+
+  // Not allowed from its state: nothing changes, and the answer says what the state is.
+  CHECK(b->change_state(ids[0], only_pending, State::visible)->state == State::hidden);
+  CHECK(texts() == std::vector<std::string>{"waiting", "three"});
+  CHECK_FALSE(b->change_state(ids[2] + 1'000'000, only_pending, State::visible));
+
+  // A tombstone keeps its id and place, and loses its email and text.
+  const std::vector<State> any{State::visible, State::hidden, State::pending};
+  b->change_state(ids[2], any, State::deleted);
+  CHECK(texts() == std::vector<std::string>{"waiting"});
+  ModerationQuery all_of_a;
+  all_of_a.content_id = a;
+  auto listed = b->moderation_list(all_of_a);
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0].id == ids[2]);  // newest first
+  CHECK(listed[0].state == State::deleted);
+  CHECK(listed[0].text.empty());
+  CHECK(listed[0].email.empty());
+  CHECK(listed[2].state == State::hidden);
+
+  ModerationQuery hidden = all_of_a;
+  hidden.state = State::hidden;
+  auto only_hidden = b->moderation_list(hidden);
+  REQUIRE(only_hidden.size() == 1);
+  CHECK(only_hidden[0].id == ids[0]);
+
+  ModerationQuery paged = all_of_a;
+  paged.limit = 1;
+  paged.before_id = ids[2];
+  auto second = b->moderation_list(paged);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].id == ids[1]);
+}
+
+TEST_CASE("backends keep blocks and the audit log") {
+  const auto name = GENERATE(from_range(backend_names()));
+  CAPTURE(name);
+  TempDir dir;
+  auto b = open_backend(name, dir);
+  const auto email = fresh_content("spammer") + "@example.com";
+  const auto added = b->add_block(Block{0, "email", email, 1'700'000'000'000});
+  CHECK(added.id > 0);
+  CHECK(b->add_block(Block{0, "email", email, 1'700'000'000'999}).id == added.id);
+  CHECK(b->blocked(email, "192.0.2.200"));
+  CHECK_FALSE(b->blocked("other@example.com", "192.0.2.200"));
+  const auto blocks = b->blocks();
+  CHECK(std::any_of(blocks.begin(), blocks.end(), [&](const Block& x) { return x.id == added.id; }));
+  CHECK(b->remove_block(added.id));
+  CHECK_FALSE(b->remove_block(added.id));
+  CHECK_FALSE(b->blocked(email, "192.0.2.200"));
+
+  const auto actor = fresh_content("moderator");
+  b->record(AuditEntry{0, 1'700'000'000'001, actor, "hide", "comment 1"});
+  b->record(AuditEntry{0, 1'700'000'000'002, actor, "delete", "comment 2"});
+  auto entries = b->audit(0, 2);
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].actor == actor);
+  CHECK(entries[0].action == "delete");
+  CHECK(entries[1].action == "hide");
+  CHECK(entries[0].id > entries[1].id);
+  auto older = b->audit(entries[0].id, 1);
+  REQUIRE(older.size() == 1);
+  CHECK(older[0].id == entries[1].id);
+}
+
+TEST_CASE("SQLite migrates a database of the first schema, keeping its comments visible") {
+  TempDir dir;
+  const auto path = (dir / "old.db").string();
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "CREATE TABLE comments (id INTEGER PRIMARY KEY, content_id TEXT NOT NULL,"
+                         " email TEXT NOT NULL, comment TEXT NOT NULL, created_at_ms INTEGER NOT NULL);"
+                         "CREATE INDEX comments_by_content ON comments (content_id, id);"
+                         "INSERT INTO comments (content_id, email, comment, created_at_ms)"
+                         " VALUES ('1', 'old@example.com', 'from before', 1);"
+                         "PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto b = open("sqlite:" + path, {});
+  auto page = b->list("1", 0, 10);
+  REQUIRE(page.comments.size() == 1);
+  CHECK(page.comments[0].text == "from before");
+  const std::vector<State> visible{State::visible};
+  CHECK(b->change_state(page.comments[0].id, visible, State::hidden)->state == State::visible);
+  CHECK(b->list("1", 0, 10).comments.empty());
 }

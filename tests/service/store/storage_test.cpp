@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 namespace {
 
 // Wraps the real memory backend to observe how it is called, and to make it slow or fail.
-class ObservedBackend : public Backend {
+class ObservedBackend : public MemoryBackend {  // moderation: the base (unused here)
  public:
   std::string_view name() const override { return "observed"; }
   bool exclusive() const override { return true; }
