@@ -14,6 +14,7 @@
 #include "service/http/server.hpp"
 #include "service/log/logger.hpp"
 #include "service/metrics/metrics.hpp"
+#include "service/moderation/tokens.hpp"
 #include "service/shutdown/shutdown.hpp"
 #include "service/store/storage.hpp"
 
@@ -28,6 +29,17 @@ int serve(const config::Config& c) {
   log::init(c.log_level, c.log_format);
   metrics::Metrics metrics({api::kRouteTemplates.begin(), api::kRouteTemplates.end()}, build::version,
                            build::revision);
+
+  // The moderation API exists only with a token file, and a bad one stops the start.
+  std::optional<moderation::Tokens> tokens;
+  if (!c.admin_token_file.empty()) {
+    try {
+      tokens = moderation::Tokens::load(c.admin_token_file);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "comments-service: --admin-token-file: " << e.what() << "\n";
+      return 2;
+    }
+  }
 
   std::unique_ptr<store::Backend> backend;
   try {
@@ -59,9 +71,17 @@ int serve(const config::Config& c) {
   api::CommentsHandlers comments(storage, cache, metrics, c.max_page_size,
                                  {.email_visibility = c.email_visibility,
                                   .max_posts_per_email = c.max_posts_per_email,
-                                  .max_links_per_comment = c.max_links_per_comment});
+                                  .max_links_per_comment = c.max_links_per_comment,
+                                  .pre_moderation = c.moderation == config::Moderation::pre});
   api::OpsHandlers ops(storage, readiness, metrics, c.image_digest);
-  api::Router router(comments, ops, {.api = true, .ops = c.ops_on_public_port});
+  // The moderation API is on the public port, under /api/ like the rest of the API (so the
+  // Ingress routes it too); the bearer token, not the network, guards it.
+  std::optional<api::AdminHandlers> admin_api;
+  if (tokens) {
+    admin_api.emplace(storage, cache, *tokens, c.max_page_size);
+  }
+  api::Router router(comments, ops, {.api = true, .ops = c.ops_on_public_port},
+                     admin_api ? &*admin_api : nullptr);
   http::Server server({.address = c.listen,
                        .port = c.port,
                        .threads = c.threads,
@@ -117,6 +137,7 @@ int serve(const config::Config& c) {
                                {"storage", backend_name},
                                {"threads", c.threads},
                                {"ops_on_public_port", c.ops_on_public_port},
+                               {"admin_api", tokens.has_value()},
                                {"version", build::version},
                                {"revision", build::revision},
                                {"log_level", config::to_string(c.log_level)}});

@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "service/api/emails.hpp"
+#include "service/api/blocks.hpp"
+#include "service/api/formats.hpp"
 #include "service/api/responses.hpp"
 #include "service/api/revalidation.hpp"
 #include "service/api/validation.hpp"
@@ -24,25 +26,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void append_timestamp(std::string& out, std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\"",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 ms % 1000);
-}
-
-void append_json_string(std::string& out, const std::string& s) {
-  out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
-}
 
 std::string serialize(const std::vector<store::Comment>& comments, std::size_t count,
                       config::EmailVisibility visibility) {
@@ -62,15 +45,6 @@ std::string serialize(const std::vector<store::Comment>& comments, std::size_t c
   }
   out += ']';
   return out;
-}
-
-std::optional<std::int64_t> parse_positive(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size() || v < 0) {
-    return std::nullopt;
-  }
-  return v;
 }
 
 // Lists may change at any time: caches (browsers, CDNs) keep them but ask before each use.
@@ -93,13 +67,6 @@ Response list_answer(const CachedList& list, const Request& req) {
   return res;
 }
 
-Response unavailable(const boost::system::error_code& ec, std::string_view what) {
-  auto res = error_response(http::status::service_unavailable,
-                            std::string(what) + ": " + ec.message() + "; retry later");
-  res.set(http::field::retry_after, "1");
-  return res;
-}
-
 // The most contents one count request may name.
 constexpr std::size_t kMaxCountIds = 100;
 
@@ -114,6 +81,28 @@ comments::http::ClientKey email_key(std::string_view email) {
 
 }  // namespace
 
+// A 403 in refused when a block names the poster's email or address (nothing is stored then).
+asio::awaitable<bool> CommentsHandlers::refused_poster(const store::NewComment& comment,
+                                                       const asio::ip::address& client,
+                                                       Response& refused) {
+  auto email = normalize_email(comment.email);
+  auto address = canonical_address(client);
+  auto op = [email = std::move(email), address = std::move(address)](store::Backend& b) {
+    return b.blocked(email, address);
+  };
+  auto [ec, blocked] =
+      co_await storage_.async_call<bool>(std::move(op), asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    refused = unavailable(ec, "comment not saved");
+    co_return true;
+  }
+  if (blocked) {
+    refused = error_response(http::status::forbidden, "posting is blocked for this poster");
+    co_return true;
+  }
+  co_return false;
+}
+
 CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
                                    metrics::Metrics& metrics, std::size_t max_page_size,
                                    SitePolicy policy)
@@ -125,7 +114,8 @@ CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
       // N per minute: a bucket of N, refilled at N/60 per second.
       posts_per_email_(policy.max_posts_per_email / 60.0, policy.max_posts_per_email) {}
 
-asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
+asio::awaitable<Response> CommentsHandlers::create(const Request& req,
+                                                   const asio::ip::address& client) {
   // application/json, optionally with parameters such as charset=utf-8.
   auto type = req[http::field::content_type];
   auto semi = type.find(';');
@@ -160,6 +150,12 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
     co_return res;
   }
   comment.created_at_ms = now_ms();
+  Response refused;
+  const bool is_refused = co_await refused_poster(comment, client, refused);
+  if (is_refused) {
+    co_return refused;
+  }
+  comment.state = policy_.pre_moderation ? store::State::pending : store::State::visible;
   std::string content_id = comment.content_id;
   auto [ec, id] =
       co_await storage_.async_append(std::move(comment), asio::as_tuple(asio::use_awaitable));
@@ -171,6 +167,11 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req) {
   o["status"] = "SUCCESS";
   o["message"] = "comment created and associated with content_id " + content_id;
   o["id"] = id;
+  if (policy_.pre_moderation) {
+    o["message"] = "comment received for content_id " + content_id +
+                   "; it awaits moderation and is listed once approved";
+    o["state"] = "pending";
+  }
   co_return json_response(http::status::ok, boost::json::serialize(o));
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/url/params_view.hpp>
 
 #include "service/api/list_cache.hpp"
@@ -19,6 +20,7 @@ struct SitePolicy {
   config::EmailVisibility email_visibility = config::EmailVisibility::shown;
   unsigned max_posts_per_email = 0;    // per minute and address; 0: off
   unsigned max_links_per_comment = 0;  // 0: no limit
+  bool pre_moderation = false;  // new comments are stored pending, listed once approved
 };
 
 class CommentsHandlers {
@@ -26,7 +28,9 @@ class CommentsHandlers {
   CommentsHandlers(store::Storage& storage, ListCache& cache, metrics::Metrics& metrics,
                    std::size_t max_page_size, SitePolicy policy = {});
 
-  boost::asio::awaitable<Response> create(const Request& req);
+  // client: the address the request comes from (http/client_address.hpp), checked against blocks.
+  boost::asio::awaitable<Response> create(const Request& req,
+                                          const boost::asio::ip::address& client = {});
   // content_id is already decoded and validated; req is read for If-None-Match.
   boost::asio::awaitable<Response> list(std::string content_id, boost::urls::params_view params,
                                         const Request& req);
@@ -34,6 +38,10 @@ class CommentsHandlers {
   boost::asio::awaitable<Response> count(boost::urls::params_view params);
 
  private:
+  boost::asio::awaitable<bool> refused_poster(const store::NewComment& comment,
+                                              const boost::asio::ip::address& client,
+                                              Response& refused);
+
   store::Storage& storage_;
   ListCache& cache_;
   metrics::Metrics& metrics_;

@@ -12,11 +12,16 @@ namespace http = boost::beast::http;
 std::string_view status_word(http::status status) {
   switch (status) {
     case http::status::ok:
+    case http::status::created:
       return "SUCCESS";
-    case http::status::bad_request:
-      return "BAD-REQUEST";
+    case http::status::unauthorized:
+      return "UNAUTHORIZED";
     case http::status::forbidden:
       return "FORBIDDEN";
+    case http::status::conflict:
+      return "CONFLICT";
+    case http::status::bad_request:
+      return "BAD-REQUEST";
     case http::status::not_found:
       return "NOT-FOUND";
     case http::status::method_not_allowed:
@@ -60,6 +65,13 @@ Response method_not_allowed(std::string_view allow) {
   auto res = error_response(http::status::method_not_allowed,
                             std::string("method not allowed; allowed: ") + std::string(allow));
   res.set(http::field::allow, allow);
+  return res;
+}
+
+Response unavailable(const boost::system::error_code& ec, std::string_view what) {
+  auto res = error_response(http::status::service_unavailable,
+                            std::string(what) + ": " + ec.message() + "; retry later");
+  res.set(http::field::retry_after, "1");
   return res;
 }
 

@@ -32,6 +32,9 @@ Route route_of(std::string_view target) {
   if (path == kCountPath) {
     return Route::comment_count;
   }
+  if (path.starts_with(kAdminPrefix)) {
+    return Route::admin;
+  }
   return Route::unmatched;
 }
 
@@ -39,13 +42,14 @@ std::string_view allowed_methods(Route route) {
   return route == Route::comment_new ? "POST" : "GET, HEAD";
 }
 
-Router::Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope)
-    : comments_(comments), ops_(ops), scope_(scope) {}
+Router::Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope, AdminHandlers* admin)
+    : comments_(comments), ops_(ops), scope_(scope), admin_(admin) {}
 
-boost::asio::awaitable<Handled> Router::handle(const Request& req) {
+boost::asio::awaitable<Handled> Router::handle(const Request& req,
+                                               const boost::asio::ip::address& client) {
   std::string failure;
   try {
-    Handled handled = co_await dispatch(req);
+    Handled handled = co_await dispatch(req, client);
     co_return handled;
   } catch (const std::exception& e) {
     failure = e.what();
@@ -55,7 +59,8 @@ boost::asio::awaitable<Handled> Router::handle(const Request& req) {
                     Route::unmatched};
 }
 
-boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
+boost::asio::awaitable<Handled> Router::dispatch(const Request& req,
+                                                 const boost::asio::ip::address& client) {
   auto target = boost::urls::parse_origin_form(req.target());
   if (!target) {
     co_return Handled{error_response(http::status::bad_request, "malformed request target"),
@@ -72,7 +77,7 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
       co_return Handled{method_not_allowed(allowed_methods(Route::comment_new)), Route::comment_new};
     }
     // Awaiting inside a braced initialiser miscompiles with GCC 12: await into a variable first.
-    Response res = co_await comments_.create(req);
+    Response res = co_await comments_.create(req, client);
     co_return Handled{std::move(res), Route::comment_new};
   }
 
@@ -101,6 +106,12 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req) {
       Response res = co_await comments_.list(std::move(id), target->params(), req);
       co_return Handled{std::move(res), Route::comment_list};
     }
+  }
+
+  // Without a token file there is no moderation API: the same 404 as any unknown path.
+  if (admin_ != nullptr && path.starts_with(kAdminPrefix)) {
+    Response res = co_await admin_->handle(req, *target);
+    co_return Handled{std::move(res), Route::admin};
   }
 
   struct Op {

@@ -3,6 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "service/api/admin_handlers.hpp"
 #include "service/api/comments_handlers.hpp"
 #include "service/api/ops_handlers.hpp"
 #include "service/api/types.hpp"
@@ -24,17 +25,23 @@ struct Scope {
 
 class Router {
  public:
-  Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope = {});
-  // Never throws: exceptions from handlers become 500 responses.
-  boost::asio::awaitable<Handled> handle(const Request& req);
+  // admin: the moderation API under /api/admin/ (with the API scope); nullptr: it answers 404.
+  Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope = {},
+         AdminHandlers* admin = nullptr);
+  // Never throws: exceptions from handlers become 500 responses. client: where the request comes
+  // from (http/client_address.hpp).
+  boost::asio::awaitable<Handled> handle(const Request& req,
+                                         const boost::asio::ip::address& client = {});
   [[nodiscard]] Scope scope() const { return scope_; }
 
  private:
-  boost::asio::awaitable<Handled> dispatch(const Request& req);
+  boost::asio::awaitable<Handled> dispatch(const Request& req,
+                                           const boost::asio::ip::address& client);
 
   CommentsHandlers& comments_;
   OpsHandlers& ops_;
   Scope scope_;
+  AdminHandlers* admin_;
 };
 
 }  // namespace comments::api

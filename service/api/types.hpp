@@ -23,13 +23,14 @@ enum class Route : std::size_t {
   version,
   metrics,
   asset,
+  admin,
   unmatched
 };
 
-inline constexpr std::array<std::string_view, 9> kRouteTemplates{
+inline constexpr std::array<std::string_view, 10> kRouteTemplates{
     "/api/comment/new", "/api/comment/list/{content_id}", "/api/comment/count", "/healthz",
     "/readyz",          "/version",                       "/metrics",           "/{asset}",
-    "unmatched"};
+    "/api/admin/{path}", "unmatched"};
 
 inline std::string_view route_template(Route r) { return kRouteTemplates[static_cast<std::size_t>(r)]; }
 

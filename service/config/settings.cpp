@@ -192,6 +192,18 @@ std::vector<Setting> make_table() {
            .help = "Other sites whose pages may call the API (the comments widget on a blog): "
                    "their origins, comma-separated, or * for any (empty: same-origin pages "
                    "only)"}),
+      row(&Config::admin_token_file, text(),
+          {.name = "admin-token-file",
+           .env = "ADMIN_TOKEN_FILE",
+           .default_value = "",
+           .help = "File of name:token lines (a mounted Secret) whose bearer tokens open the "
+                   "moderation API under /api/admin/ on --port; empty: that API answers 404"}),
+      row(&Config::moderation, choice<Moderation>({{"none", Moderation::none}, {"pre", Moderation::pre}}),
+          {.name = "moderation",
+           .env = "MODERATION",
+           .default_value = "none",
+           .help = "none publishes new comments at once; pre keeps them pending, unlisted until "
+                   "a moderator approves them"}),
       row(&Config::header_timeout, duration(true),
           {.name = "header-timeout",
            .env = "HEADER_TIMEOUT",

@@ -189,11 +189,12 @@ class Session {
     const auto t0 = std::chrono::steady_clock::now();
     api::Handled handled;
     const std::size_t busy = shared_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    const auto client = req.target().starts_with("/api/") ? client_of(req) : peer_;
     if (auto preflight = preflight_of(req)) {
       // Before rate limiting and shedding, like probes: cheap, and refusing one would hide
       // the real answer (a 429 or 503 the page could read) behind a CORS failure.
       handled = {std::move(*preflight), api::route_of(req.target())};
-    } else if (auto limited = rate_limited(req)) {
+    } else if (auto limited = rate_limited(req, client)) {
       handled = std::move(*limited);
     } else if (busy >= shared_.options.max_in_flight && req.target().starts_with("/api/")) {
       // Only API work is shed: a liveness probe answered 503 under load gets the pod restarted,
@@ -203,7 +204,7 @@ class Session {
           api::error_response(bhttp::status::service_unavailable, "server overloaded; retry later");
       handled.response.set(bhttp::field::retry_after, "1");
     } else {
-      handled = co_await shared_.router.handle(req);
+      handled = co_await shared_.router.handle(req, client);
     }
     shared_.in_flight.fetch_sub(1, std::memory_order_relaxed);
 
@@ -227,18 +228,22 @@ class Session {
     return shared_.cors.preflight(req);
   }
 
-  // A 429 when the per-client rate limit refuses this API request (probes are never limited).
-  std::optional<api::Handled> rate_limited(const api::Request& req) {
-    if (!shared_.limiter.enabled() || !req.target().starts_with("/api/")) {
-      return std::nullopt;
-    }
+  // The address the request comes from: the peer, or behind trusted proxies X-Forwarded-For's.
+  asio::ip::address client_of(const api::Request& req) const {
     std::vector<std::string_view> forwarded;
     if (shared_.options.trusted_proxy_hops > 0) {
       for (const auto& f : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) {
         forwarded.push_back(f.value());
       }
     }
-    const auto client = client_address(peer_, forwarded, shared_.options.trusted_proxy_hops);
+    return client_address(peer_, forwarded, shared_.options.trusted_proxy_hops);
+  }
+
+  // A 429 when the per-client rate limit refuses this API request (probes are never limited).
+  std::optional<api::Handled> rate_limited(const api::Request& req, const asio::ip::address& client) {
+    if (!shared_.limiter.enabled() || !req.target().starts_with("/api/")) {
+      return std::nullopt;
+    }
     const auto verdict = shared_.limiter.admit(key_of(client));
     if (verdict.allowed) {
       return std::nullopt;
