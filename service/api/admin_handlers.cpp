@@ -1,5 +1,6 @@
 // The moderation endpoints: authentication, then one small handler per endpoint, each a storage
-// call on a read thread (store::Storage::async_call), a cache invalidation and an audit entry.
+// call on a read thread (store::Storage::async_call) that records its audit entry in the same
+// transaction, and a cache invalidation.
 #include "service/api/admin_handlers.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -137,6 +138,16 @@ Response success(const boost::json::object& fields) {
   return json_response(http::status::ok, boost::json::serialize(o));
 }
 
+store::AuditEntry audit_entry(const std::string& actor, std::string_view action,
+                              std::string target) {
+  return store::AuditEntry{0, now_ms(), actor, std::string(action), std::move(target)};
+}
+
+// The audit log has it (same transaction as the change); the log says it too.
+void log_action(const store::AuditEntry& e) {
+  log::info("admin action", {{"actor", e.actor}, {"action", e.action}, {"target", e.target}});
+}
+
 // The segments after kAdminPrefix: "comments/12/hide" → {"comments","12","hide"}.
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -244,7 +255,8 @@ asio::awaitable<Response> AdminHandlers::change(const std::string& actor, std::i
   const auto& all = transitions();
   const auto t = *std::find_if(all.begin(), all.end(),
                                [&](const Transition& x) { return x.action == action; });
-  auto op = [id, t](store::Backend& b) { return b.change_state(id, t.from, t.to); };
+  const auto entry = audit_entry(actor, action, fmt::format("comment {}", id));
+  auto op = [id, t, entry](store::Backend& b) { return b.change_state(id, t.from, t.to, entry); };
   auto [ec, before] =
       co_await storage_.async_call<std::optional<store::StoredComment>>(std::move(op), kAwait);
   if (ec) {
@@ -264,8 +276,7 @@ asio::awaitable<Response> AdminHandlers::change(const std::string& actor, std::i
     // After the commit: a list read before it is dropped (the cache's tickets), and other
     // replicas hear of it from the database (cache_coherence.hpp).
     cache_.invalidate(before->content_id);
-    std::string target = fmt::format("comment {}", id);
-    co_await audit(actor, action, std::move(target));
+    log_action(entry);
   }
   boost::json::object o;
   o["id"] = id;
@@ -320,20 +331,21 @@ asio::awaitable<Response> AdminHandlers::add_block(const std::string& actor, con
   } else {
     co_return error_response(http::status::bad_request, kShape);
   }
-  auto op = [block](store::Backend& b) { return b.add_block(block); };
+  const auto entry = audit_entry(actor, "block", block.kind + " " + block.value);
+  auto op = [block, entry](store::Backend& b) { return b.add_block(block, entry); };
   auto [ec, added] = co_await storage_.async_call<store::Block>(std::move(op), kAwait);
   if (ec) {
     co_return unavailable(ec, "block not saved");
   }
-  std::string target = added.kind + " " + added.value;
-  co_await audit(actor, "block", std::move(target));
+  log_action(entry);
   std::string out;
   append_block(out, added);
   co_return json_response(http::status::created, std::move(out));
 }
 
 asio::awaitable<Response> AdminHandlers::remove_block(const std::string& actor, std::int64_t id) {
-  auto op = [id](store::Backend& b) { return b.remove_block(id); };
+  const auto entry = audit_entry(actor, "unblock", fmt::format("block {}", id));
+  auto op = [id, entry](store::Backend& b) { return b.remove_block(id, entry); };
   auto [ec, removed] = co_await storage_.async_call<bool>(std::move(op), kAwait);
   if (ec) {
     co_return unavailable(ec, "block not removed");
@@ -341,8 +353,7 @@ asio::awaitable<Response> AdminHandlers::remove_block(const std::string& actor, 
   if (!removed) {
     co_return error_response(http::status::not_found, fmt::format("block {} not found", id));
   }
-  std::string target = fmt::format("block {}", id);
-  co_await audit(actor, "unblock", std::move(target));
+  log_action(entry);
   boost::json::object o;
   o["id"] = id;
   co_return success(o);
@@ -360,24 +371,6 @@ asio::awaitable<Response> AdminHandlers::list_audit(boost::urls::params_view par
     co_return unavailable(ec, "audit log not read");
   }
   co_return page("entries", entries, p.limit, append_audit);
-}
-
-asio::awaitable<void> AdminHandlers::audit(const std::string& actor, std::string_view action,
-                                           std::string target) {
-  store::AuditEntry entry{0, now_ms(), actor, std::string(action), std::move(target)};
-  auto op = [entry](store::Backend& b) {
-    b.record(entry);
-    return true;
-  };
-  auto [ec, done] = co_await storage_.async_call<bool>(std::move(op), kAwait);
-  if (ec) {
-    log::error("admin action not recorded in the audit log",
-               {{"actor", entry.actor}, {"action", entry.action}, {"target", entry.target},
-                {"error", ec.message()}});
-  } else {
-    log::info("admin action", {{"actor", entry.actor}, {"action", entry.action},
-                               {"target", entry.target}});
-  }
 }
 
 }  // namespace comments::api

@@ -1,6 +1,7 @@
 // The moderation API under /api/admin/: list comments in every state, hide, unhide, approve and
 // delete them, block posters, read the audit log. Every request needs a moderator's bearer token;
-// every change is recorded with the token's name and drops the content's cached list.
+// every change is recorded with the token's name (in its own transaction) and drops the content's
+// cached list.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,9 +32,6 @@ class AdminHandlers {
   boost::asio::awaitable<Response> add_block(const std::string& actor, const Request& req);
   boost::asio::awaitable<Response> remove_block(const std::string& actor, std::int64_t id);
   boost::asio::awaitable<Response> list_audit(boost::urls::params_view params);
-  // Records the action; a failure to record is logged (the action itself is done).
-  boost::asio::awaitable<void> audit(const std::string& actor, std::string_view action,
-                                     std::string target);
 
   store::Storage& storage_;
   ListCache& cache_;

@@ -118,14 +118,16 @@ class Backend {
 
   // Moderation. Every comment, whatever its state, as the query selects.
   virtual std::vector<StoredComment> moderation_list(const ModerationQuery& query) = 0;
+  // The changes below record `audit` in the same transaction when they change something, so an
+  // action is never done unrecorded.
   // Sets comment id to state `to` if its state is one of `from` (a deleted comment also loses its
   // email and text), in one atomic step. Returns the comment as it was before (its state says
   // whether it changed), nullopt when there is no such comment.
   virtual std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
-                                                    State to) = 0;
-  // Adds a block, or returns the one that exists for the same kind and value.
-  virtual Block add_block(const Block& block) = 0;
-  virtual bool remove_block(std::int64_t id) = 0;
+                                                    State to, const AuditEntry& audit) = 0;
+  // Adds a block, or returns the one that exists for the same kind and value (unrecorded).
+  virtual Block add_block(const Block& block, const AuditEntry& audit) = 0;
+  virtual bool remove_block(std::int64_t id, const AuditEntry& audit) = 0;
   virtual std::vector<Block> blocks() = 0;
   // Whether a block names this (normalised) email or address.
   virtual bool blocked(std::string_view email, std::string_view address) = 0;

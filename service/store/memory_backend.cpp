@@ -65,7 +65,8 @@ std::vector<StoredComment> MemoryBackend::moderation_list(const ModerationQuery&
 }
 
 std::optional<StoredComment> MemoryBackend::change_state(std::int64_t id,
-                                                         std::span<const State> from, State to) {
+                                                         std::span<const State> from, State to,
+                                                         const AuditEntry& audit) {
   std::unique_lock lock(mutex_);
   auto it = by_id_.find(id);
   if (it == by_id_.end()) {
@@ -78,11 +79,12 @@ std::optional<StoredComment> MemoryBackend::change_state(std::int64_t id,
       it->second.email.clear();
       it->second.text.clear();
     }
+    append_audit(audit);
   }
   return before;
 }
 
-Block MemoryBackend::add_block(const Block& block) {
+Block MemoryBackend::add_block(const Block& block, const AuditEntry& audit) {
   std::unique_lock lock(mutex_);
   for (const auto& [id, b] : blocks_) {
     if (b.kind == block.kind && b.value == block.value) {
@@ -92,12 +94,17 @@ Block MemoryBackend::add_block(const Block& block) {
   Block added = block;
   added.id = next_block_++;
   blocks_.emplace(added.id, added);
+  append_audit(audit);
   return added;
 }
 
-bool MemoryBackend::remove_block(std::int64_t id) {
+bool MemoryBackend::remove_block(std::int64_t id, const AuditEntry& audit) {
   std::unique_lock lock(mutex_);
-  return blocks_.erase(id) > 0;
+  if (blocks_.erase(id) == 0) {
+    return false;
+  }
+  append_audit(audit);
+  return true;
 }
 
 std::vector<Block> MemoryBackend::blocks() {
@@ -119,6 +126,10 @@ bool MemoryBackend::blocked(std::string_view email, std::string_view address) {
 
 void MemoryBackend::record(const AuditEntry& entry) {
   std::unique_lock lock(mutex_);
+  append_audit(entry);
+}
+
+void MemoryBackend::append_audit(const AuditEntry& entry) {
   AuditEntry e = entry;
   e.id = next_audit_++;
   audit_.emplace(e.id, std::move(e));

@@ -192,6 +192,12 @@ class Query {
   int n_ = 0;
 };
 
+void insert_audit(sqlite3* db, const AuditEntry& entry) {
+  Query q(db, "INSERT INTO audit (at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4)");
+  q.bind(entry.at_ms).bind(entry.actor).bind(entry.action).bind(entry.target);
+  q.step("record audit entry");
+}
+
 StoredComment stored_comment(const Query& q) {
   return StoredComment{q.integer(0), q.text(1), q.text(2), q.text(3), q.integer(4),
                        state_from_string(q.text(5)).value_or(State::hidden)};
@@ -410,12 +416,26 @@ std::vector<StoredComment> SqliteBackend::moderation_list(const ModerationQuery&
   return out;
 }
 
-std::optional<StoredComment> SqliteBackend::change_state(std::int64_t id,
-                                                         std::span<const State> from, State to) {
+// f(db) in one write transaction on the writer connection.
+template <typename F>
+auto SqliteBackend::write(F&& f) {
   std::lock_guard writing(writer_mutex_);
   sqlite3* db = writer_.db;
   exec(db, "BEGIN IMMEDIATE");
   try {
+    auto result = f(db);
+    exec(db, "COMMIT");
+    return result;
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<StoredComment> SqliteBackend::change_state(std::int64_t id,
+                                                         std::span<const State> from, State to,
+                                                         const AuditEntry& audit) {
+  return write([&](sqlite3* db) {
     std::optional<StoredComment> before;
     {
       Query q(db,
@@ -433,38 +453,42 @@ std::optional<StoredComment> SqliteBackend::change_state(std::int64_t id,
               " comment = CASE WHEN ?2 = 'deleted' THEN '' ELSE comment END WHERE id = ?1");
       u.bind(id).bind(to_string(to));
       u.step("change comment state");
+      insert_audit(db, audit);
     }
-    exec(db, "COMMIT");
     return before;
-  } catch (...) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
-Block SqliteBackend::add_block(const Block& block) {
-  std::lock_guard writing(writer_mutex_);
-  {
-    Query ins(writer_.db,
+Block SqliteBackend::add_block(const Block& block, const AuditEntry& audit) {
+  return write([&](sqlite3* db) {
+    Query ins(db,
               "INSERT INTO blocks (kind, value, created_at_ms) VALUES (?1, ?2, ?3)"
               " ON CONFLICT (kind, value) DO NOTHING");
     ins.bind(block.kind).bind(block.value).bind(block.created_at_ms);
     ins.step("add block");
-  }
-  Query q(writer_.db, "SELECT id, kind, value, created_at_ms FROM blocks WHERE kind = ?1 AND value = ?2");
-  q.bind(block.kind).bind(block.value);
-  if (!q.step("read block")) {
-    throw StoreError(errc::internal, "sqlite: the block just added is not there");
-  }
-  return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)};
+    if (ins.changes() > 0) {
+      insert_audit(db, audit);
+    }
+    Query q(db, "SELECT id, kind, value, created_at_ms FROM blocks WHERE kind = ?1 AND value = ?2");
+    q.bind(block.kind).bind(block.value);
+    if (!q.step("read block")) {
+      throw StoreError(errc::internal, "sqlite: the block just added is not there");
+    }
+    return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)};
+  });
 }
 
-bool SqliteBackend::remove_block(std::int64_t id) {
-  std::lock_guard writing(writer_mutex_);
-  Query q(writer_.db, "DELETE FROM blocks WHERE id = ?1");
-  q.bind(id);
-  q.step("remove block");
-  return q.changes() > 0;
+bool SqliteBackend::remove_block(std::int64_t id, const AuditEntry& audit) {
+  return write([&](sqlite3* db) {
+    Query q(db, "DELETE FROM blocks WHERE id = ?1");
+    q.bind(id);
+    q.step("remove block");
+    const bool removed = q.changes() > 0;
+    if (removed) {
+      insert_audit(db, audit);
+    }
+    return removed;
+  });
 }
 
 std::vector<Block> SqliteBackend::blocks() {
@@ -496,9 +520,7 @@ bool SqliteBackend::blocked(std::string_view email, std::string_view address) {
 
 void SqliteBackend::record(const AuditEntry& entry) {
   std::lock_guard writing(writer_mutex_);
-  Query q(writer_.db, "INSERT INTO audit (at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4)");
-  q.bind(entry.at_ms).bind(entry.actor).bind(entry.action).bind(entry.target);
-  q.step("record audit entry");
+  insert_audit(writer_.db, entry);
 }
 
 std::vector<AuditEntry> SqliteBackend::audit(std::int64_t before_id, std::size_t limit) {

@@ -44,15 +44,17 @@ class SqliteBackend : public Backend {
 
   std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
   std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
-                                            State to) override;
-  Block add_block(const Block& block) override;
-  bool remove_block(std::int64_t id) override;
+                                            State to, const AuditEntry& audit) override;
+  Block add_block(const Block& block, const AuditEntry& audit) override;
+  bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;
   bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
 
  private:
+  template <typename F>
+  auto write(F&& f);
   sqlite::Connection open_reader();
   sqlite::Connection take_reader();
   void give_back(sqlite::Connection c);

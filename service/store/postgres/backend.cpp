@@ -61,12 +61,16 @@ constexpr const char* kChangeState =
     " changed AS (UPDATE comments c SET state = $2::text,"
     "   email = CASE WHEN $2::text = 'deleted' THEN '' ELSE c.email END,"
     "   comment = CASE WHEN $2::text = 'deleted' THEN '' ELSE c.comment END"
-    "   FROM old WHERE c.id = old.id AND old.state = ANY ($3::text[]) RETURNING c.id)"
+    "   FROM old WHERE c.id = old.id AND old.state = ANY ($3::text[]) RETURNING c.id),"
+    " logged AS (INSERT INTO audit (at_ms, actor, action, target)"
+    "   SELECT $4::bigint, $5, $6, $7 FROM changed)"
     " SELECT id, content_id, email, comment, created_at_ms, state FROM old";
 constexpr const char* kAddBlock =
     "WITH added AS (INSERT INTO blocks (kind, value, created_at_ms)"
     "   VALUES ($1, $2, $3::bigint) ON CONFLICT (kind, value) DO NOTHING"
-    "   RETURNING id, kind, value, created_at_ms)"
+    "   RETURNING id, kind, value, created_at_ms),"
+    " logged AS (INSERT INTO audit (at_ms, actor, action, target)"
+    "   SELECT $4::bigint, $5, $6, $7 FROM added)"
     " SELECT id, kind, value, created_at_ms FROM added"
     " UNION ALL SELECT id, kind, value, created_at_ms FROM blocks WHERE kind = $1 AND value = $2";
 
@@ -322,7 +326,8 @@ std::vector<StoredComment> PostgresBackend::moderation_list(const ModerationQuer
 }
 
 std::optional<StoredComment> PostgresBackend::change_state(std::int64_t id,
-                                                           std::span<const State> from, State to) {
+                                                           std::span<const State> from, State to,
+                                                           const AuditEntry& audit) {
   const std::string id_param = std::to_string(id);
   const std::string to_param(to_string(to));
   pg::ArrayLiteral from_states;
@@ -330,28 +335,38 @@ std::optional<StoredComment> PostgresBackend::change_state(std::int64_t id,
     from_states.add(to_string(s));
   }
   const std::string from_param = from_states.str();
+  const std::string at = std::to_string(audit.at_ms);
   auto r = moderate(pg::Effect::commits, kChangeState,
-                    {id_param.c_str(), to_param.c_str(), from_param.c_str()});
+                    {id_param.c_str(), to_param.c_str(), from_param.c_str(), at.c_str(),
+                     audit.actor.c_str(), audit.action.c_str(), audit.target.c_str()});
   if (r.rows() == 0) {
     return std::nullopt;
   }
   return stored_comment(r, 0);
 }
 
-Block PostgresBackend::add_block(const Block& block) {
+Block PostgresBackend::add_block(const Block& block, const AuditEntry& audit) {
   const std::string at = std::to_string(block.created_at_ms);
+  const std::string audit_at = std::to_string(audit.at_ms);
   auto r = moderate(pg::Effect::commits, kAddBlock,
-                    {block.kind.c_str(), block.value.c_str(), at.c_str()});
+                    {block.kind.c_str(), block.value.c_str(), at.c_str(), audit_at.c_str(),
+                     audit.actor.c_str(), audit.action.c_str(), audit.target.c_str()});
   if (r.rows() == 0) {
     throw StoreError(errc::internal, "PostgreSQL returned no block");
   }
   return Block{r.integer(0, 0), r.text(0, 1), r.text(0, 2), r.integer(0, 3)};
 }
 
-bool PostgresBackend::remove_block(std::int64_t id) {
+bool PostgresBackend::remove_block(std::int64_t id, const AuditEntry& audit) {
   const std::string id_param = std::to_string(id);
-  auto r = moderate(pg::Effect::commits, "DELETE FROM blocks WHERE id = $1::bigint RETURNING id",
-                    {id_param.c_str()});
+  const std::string at = std::to_string(audit.at_ms);
+  auto r = moderate(pg::Effect::commits,
+                    "WITH gone AS (DELETE FROM blocks WHERE id = $1::bigint RETURNING id),"
+                    " logged AS (INSERT INTO audit (at_ms, actor, action, target)"
+                    "   SELECT $2::bigint, $3, $4, $5 FROM gone)"
+                    " SELECT id FROM gone",
+                    {id_param.c_str(), at.c_str(), audit.actor.c_str(), audit.action.c_str(),
+                     audit.target.c_str()});
   return r.rows() > 0;
 }
 

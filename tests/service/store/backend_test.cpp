@@ -193,25 +193,36 @@ TEST_CASE("backends list only visible comments, and moderators see every state")
   };
   CHECK(texts() == std::vector<std::string>{"one", "three"});
 
+  const auto actor = fresh_content("moderator");
+  const AuditEntry audit{0, 1'700'000'000'500, actor, "change", "comment"};
+  // How many changes were recorded for this test's actor.
+  auto recorded = [&] {
+    const auto entries = b->audit(0, 100);
+    return std::count_if(entries.begin(), entries.end(),
+                         [&](const AuditEntry& e) { return e.actor == actor; });
+  };
   const std::vector<State> visible_or_pending{State::visible, State::pending};
-  auto before = b->change_state(ids[0], visible_or_pending, State::hidden);
+  auto before = b->change_state(ids[0], visible_or_pending, State::hidden, audit);
   REQUIRE(before);
   CHECK(before->state == State::visible);
   CHECK(before->content_id == a);
   CHECK(texts() == std::vector<std::string>{"three"});
 
   const std::vector<State> only_pending{State::pending};
-  CHECK(b->change_state(ids[1], only_pending, State::visible)->state == State::pending);
+  CHECK(b->change_state(ids[1], only_pending, State::visible, audit)->state == State::pending);
   CHECK(texts() == std::vector<std::string>{"waiting", "three"});
 
   // Not allowed from its state: nothing changes, and the answer says what the state is.
-  CHECK(b->change_state(ids[0], only_pending, State::visible)->state == State::hidden);
+  CHECK(recorded() == 2);
+  CHECK(b->change_state(ids[0], only_pending, State::visible, audit)->state == State::hidden);
   CHECK(texts() == std::vector<std::string>{"waiting", "three"});
-  CHECK_FALSE(b->change_state(ids[2] + 1'000'000, only_pending, State::visible));
+  CHECK_FALSE(b->change_state(ids[2] + 1'000'000, only_pending, State::visible, audit));
+  CHECK(recorded() == 2);  // what changed nothing is not recorded
 
   // A tombstone keeps its id and place, and loses its email and text.
   const std::vector<State> any{State::visible, State::hidden, State::pending};
-  b->change_state(ids[2], any, State::deleted);
+  b->change_state(ids[2], any, State::deleted, audit);
+  CHECK(recorded() == 3);
   CHECK(texts() == std::vector<std::string>{"waiting"});
   ModerationQuery all_of_a;
   all_of_a.content_id = a;
@@ -243,15 +254,28 @@ TEST_CASE("backends keep blocks and the audit log") {
   TempDir dir;
   auto b = open_backend(name, dir);
   const auto email = fresh_content("spammer") + "@example.com";
-  const auto added = b->add_block(Block{0, "email", email, 1'700'000'000'000});
+  const auto blocker = fresh_content("blocker");
+  auto newest_by_blocker = [&] {
+    const auto entries = b->audit(0, 1);
+    return entries.empty() || entries[0].actor != blocker ? std::string() : entries[0].action;
+  };
+  const AuditEntry block_entry{0, 1'700'000'000'000, blocker, "block", "email " + email};
+  const auto added = b->add_block(Block{0, "email", email, 1'700'000'000'000}, block_entry);
   CHECK(added.id > 0);
-  CHECK(b->add_block(Block{0, "email", email, 1'700'000'000'999}).id == added.id);
+  CHECK(newest_by_blocker() == "block");
+  const auto count_before = b->audit(0, 1)[0].id;
+  CHECK(b->add_block(Block{0, "email", email, 1'700'000'000'999}, block_entry).id == added.id);
+  CHECK(b->audit(0, 1)[0].id == count_before);  // nothing added, nothing recorded
   CHECK(b->blocked(email, "192.0.2.200"));
   CHECK_FALSE(b->blocked("other@example.com", "192.0.2.200"));
   const auto blocks = b->blocks();
   CHECK(std::any_of(blocks.begin(), blocks.end(), [&](const Block& x) { return x.id == added.id; }));
-  CHECK(b->remove_block(added.id));
-  CHECK_FALSE(b->remove_block(added.id));
+  const AuditEntry unblock_entry{0, 1'700'000'000'001, blocker, "unblock", "block"};
+  CHECK(b->remove_block(added.id, unblock_entry));
+  CHECK(newest_by_blocker() == "unblock");
+  const auto after_unblock = b->audit(0, 1)[0].id;
+  CHECK_FALSE(b->remove_block(added.id, unblock_entry));
+  CHECK(b->audit(0, 1)[0].id == after_unblock);
   CHECK_FALSE(b->blocked(email, "192.0.2.200"));
 
   const auto actor = fresh_content("moderator");
@@ -289,6 +313,7 @@ TEST_CASE("SQLite migrates a database of the first schema, keeping its comments 
   REQUIRE(page.comments.size() == 1);
   CHECK(page.comments[0].text == "from before");
   const std::vector<State> visible{State::visible};
-  CHECK(b->change_state(page.comments[0].id, visible, State::hidden)->state == State::visible);
+  const AuditEntry audit{0, 1, "test", "hide", "comment"};
+  CHECK(b->change_state(page.comments[0].id, visible, State::hidden, audit)->state == State::visible);
   CHECK(b->list("1", 0, 10).comments.empty());
 }
