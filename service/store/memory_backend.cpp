@@ -25,8 +25,12 @@ std::vector<std::int64_t> MemoryBackend::count(std::span<const std::string> cont
   out.reserve(content_ids.size());
   std::shared_lock lock(mutex_);
   for (const auto& id : content_ids) {
-    auto it = by_content_.find(id);
-    out.push_back(it == by_content_.end() ? 0 : static_cast<std::int64_t>(it->second.size()));
+    std::int64_t shown = 0;
+    if (auto it = by_content_.find(id); it != by_content_.end()) {
+      shown = std::count_if(it->second.begin(), it->second.end(),
+                            [&](std::int64_t c) { return by_id_.at(c).state == State::visible; });
+    }
+    out.push_back(shown);
   }
   return out;
 }

@@ -164,6 +164,8 @@ TEST_CASE("hidden and deleted comments leave public lists, with a new ETag") {
   auto after = HttpClient(s.port()).get("/api/comment/list/hide");
   CHECK(public_texts(s.port(), "hide") == std::vector<std::string>{"first", "third"});
   CHECK(after.header("etag") != etag);
+  // Counts are what lists show.
+  CHECK(HttpClient(s.port()).get("/api/comment/count?content_id=hide").body == R"({"hide":2})");
   // A client revalidating with the old ETag gets the new list, not 304.
   auto revalidated =
       HttpClient(s.port()).request("GET", "/api/comment/list/hide", {}, {{"If-None-Match", etag}});
@@ -286,12 +288,14 @@ TEST_CASE("under pre-moderation a comment is listed only once approved") {
   CHECK_THAT(text(answer.at("message")), Catch::Contains("awaits moderation"));
   const auto id = answer.at("id").as_int64();
   CHECK(HttpClient(s.port()).get("/api/comment/list/pre").status == 404);
+  CHECK(HttpClient(s.port()).get("/api/comment/count?content_id=pre").body == R"({"pre":0})");
 
   auto pending = admin(s.port(), "GET", "/api/admin/comments?state=pending").json().at("comments").as_array();
   REQUIRE(pending.size() == 1);
   CHECK(pending[0].at("id").as_int64() == id);
   CHECK(admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(id) + "/approve").status == 200);
   CHECK(public_texts(s.port(), "pre") == std::vector<std::string>{"hello"});
+  CHECK(HttpClient(s.port()).get("/api/comment/count?content_id=pre").body == R"({"pre":1})");
   // Approving twice changes nothing and is no error.
   auto again = admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(id) + "/approve");
   CHECK(again.status == 200);
