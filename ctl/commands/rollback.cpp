@@ -32,7 +32,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options, st
   }
   const promote::HistoryEntry* target = nullptr;
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    if (it->action == "verify" || it->repository != current->repository.value) {
+    if (it->action == "verify" || it->digest.empty() ||
+        it->repository != current->repository.value) {
       continue;
     }
     if (options.to.empty() ? it->digest != current_digest : it->digest == options.to) {

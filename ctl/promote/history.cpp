@@ -81,7 +81,8 @@ std::vector<HistoryEntry> read_history(const std::filesystem::path& path,
         entry.*member = std::string(v->as_string());
       }
     }
-    if (ok && (entry.digest.empty() || entry.action.empty())) {
+    // `pin --tag` without --digest records a tag only: the one entry that may lack a digest.
+    if (ok && (entry.action.empty() || (entry.digest.empty() && entry.action != "pin"))) {
       problems.push_back(where + "\"action\" and \"digest\" are required");
       ok = false;
     }

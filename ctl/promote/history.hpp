@@ -12,10 +12,10 @@ namespace commentsctl::promote {
 struct HistoryEntry {
   std::string time;  // RFC 3339, UTC
   std::string environment;
-  std::string action;  // promote, rollback, auto-rollback, verify
+  std::string action;  // pin, promote, rollback, auto-rollback, verify
   std::string repository;
   std::string tag;
-  std::string digest;
+  std::string digest;  // empty only for a pin by tag alone
   std::string from;      // promote: the source environment; verify: the URL checked
   std::string revision;  // the image's org.opencontainers.image.revision
   std::string previous;  // the digest the environment ran before, when any

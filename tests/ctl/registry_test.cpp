@@ -145,5 +145,20 @@ TEST_CASE("history lines: appended, read back, bad lines reported", "[promote]")
   CHECK(problems[1] == path.string() + ":3: \"action\" must be a string");
 }
 
+TEST_CASE("history lines: only a pin by tag alone may lack a digest", "[promote]") {
+  const auto path = temp_file("history/dev.jsonl", "");
+  std::filesystem::remove(path);
+  promote::append_history(path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci",
+                                 "abc", ""});
+  std::ofstream(path, std::ios::app) << R"({"action":"promote","tag":"2"})" << '\n';
+  std::vector<std::string> problems;
+  const auto entries = promote::read_history(path, problems);
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].action == "pin");
+  CHECK(entries[0].digest.empty());
+  CHECK(problems == std::vector<std::string>{path.string() +
+                                             ":2: \"action\" and \"digest\" are required"});
+}
+
 }  // namespace
 }  // namespace commentsctl::testing

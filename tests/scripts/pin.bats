@@ -54,3 +54,16 @@ ctl() { "$CTL" --spec "$ROOT/k8s/comments.yaml" --releases "$REL" "$@"; }
   [ "$status" -eq 1 ]
   [ ! -e "$REL/prod.yaml" ]
 }
+
+@test "a pin by tag alone is recorded in a history that history reads (issue 18)" {
+  run ctl pin dev --tag rev2 --revision rev2
+  [ "$status" -eq 0 ]
+  [ "$output" = "pinned dev to registry.example.com/comments/dev:rev2 in $REL/dev.yaml" ]
+  run ctl history dev
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"corrupt"* ]] && [[ "$output" != *"required"* ]]
+  [[ "$output" =~ pin\ +rev2\ .*\(current\) ]]
+  run ctl history dev --json
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"action":"pin"'*'"tag":"rev2"'* ]]
+}
