@@ -5,7 +5,6 @@
 #include <iomanip>
 #include <iostream>
 
-#include "promote/history.hpp"
 #include "registry/digest.hpp"
 
 namespace commentsctl::commands {
@@ -17,17 +16,16 @@ int run_history(const GlobalOptions& global, const HistoryOptions& options, std:
   if (!spec) {
     return code;
   }
+  const release::Store store = global.store();
   schema::Diagnostics diags;
   std::vector<std::string> problems;
-  const auto path = promote::history_path(global.releases(), options.environment);
-  const auto entries = promote::read_history(path, problems);
+  const auto path = store.history_file(options.environment);
+  const auto entries = store.history(options.environment, problems);
   for (const auto& p : problems) {
     err << p << '\n';
   }
   std::string current;
-  if (auto pin = release::read_pin(
-          release::pin_path(global.releases(), options.environment).string(), diags);
-      pin && pin->digest) {
+  if (auto pin = store.read(options.environment, diags); pin && pin->digest) {
     current = pin->digest->value;
   }
   if (options.json) {
@@ -48,14 +46,7 @@ int run_history(const GlobalOptions& global, const HistoryOptions& options, std:
   out << std::left << std::setw(22) << "TIME" << std::setw(15) << "ACTION" << std::setw(22) << "TAG"
       << std::setw(21) << "DIGEST" << std::setw(14) << "REVISION"
       << "FROM\n";
-  // The current release is the last promote or rollback entry with the pin's digest.
-  std::size_t current_index = entries.size();
-  for (std::size_t i = entries.size(); i-- > 0;) {
-    if (entries[i].action != "verify" && entries[i].digest == current) {
-      current_index = i;
-      break;
-    }
-  }
+  const std::size_t current_index = release::current_release(entries, current);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     out << std::left << std::setw(22) << e.time << std::setw(15) << e.action << std::setw(22)

@@ -30,21 +30,14 @@ std::optional<Project> load_project(const GlobalOptions& options,
   }
   Project project{*spec, {}};
   const std::size_t before = diags.size();
+  const release::Store store = options.store();
   for (const auto& env : spec->environments) {
     const std::string& name = env.name.value;
     if (!environments.empty() &&
         std::find(environments.begin(), environments.end(), name) == environments.end()) {
       continue;
     }
-    const auto path = release::pin_path(options.releases(), name).string();
-    if (!std::filesystem::exists(path)) {
-      diags.add(spec->file, env.name.mark,
-                "environment " + name + " has no release pin: " + path +
-                    " does not exist (commentsctl writes it when an image is promoted)");
-      continue;
-    }
-    if (auto pin = release::read_pin(path, diags)) {
-      release::check_pin(*spec, env, *pin, diags);
+    if (auto pin = store.load(*spec, env, diags)) {
       project.pins.emplace(name, *pin);
     }
   }
@@ -73,6 +66,14 @@ std::optional<spec::Spec> load_spec_for(const GlobalOptions& options,
     }
   }
   return spec;
+}
+
+int report(const release::Failure& failure, const std::string& command, std::ostream& err) {
+  failure.diagnostics.print(err);
+  if (!failure.message.empty()) {
+    err << "commentsctl " << command << ": " << failure.message << '\n';
+  }
+  return failure.kind == release::Failure::Kind::Usage ? exit_usage : exit_invalid;
 }
 
 std::string unknown_environment(const spec::Spec& spec, const std::string& name) {

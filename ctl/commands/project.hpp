@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "release/pin.hpp"
+#include "release/outcome.hpp"
+#include "release/store.hpp"
 #include "schema/diagnostics.hpp"
 #include "spec/spec.hpp"
 
@@ -25,6 +26,7 @@ struct GlobalOptions {
   std::string releases_dir;  // empty: `releases/` beside the spec
 
   [[nodiscard]] std::filesystem::path releases() const;
+  [[nodiscard]] release::Store store() const { return release::Store(releases()); }
 };
 
 // Adds --spec and --releases to `app`; subcommands accept them too.
@@ -48,6 +50,10 @@ std::optional<spec::Spec> load_spec_for(const GlobalOptions& options,
                                         const std::vector<std::string>& environments,
                                         const std::string& command, std::ostream& err,
                                         int& exit_code);
+
+// Prints why a release operation failed ("commentsctl COMMAND: ..." or its file:line:column
+// problems) and returns the exit code.
+int report(const release::Failure& failure, const std::string& command, std::ostream& err);
 
 // "no environment "x" in FILE (environments: dev, prod; did you mean ...)" or "" when it exists.
 std::string unknown_environment(const spec::Spec& spec, const std::string& name);

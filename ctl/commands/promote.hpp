@@ -21,7 +21,7 @@ struct PromoteOptions {
   std::string git_dir = ".";
   int parallel = 4;  // blob copies at once
   RegistryOptions registry;
-  promote::RolloutOptions rollout;
+  release::RolloutOptions rollout;
 };
 
 // 0 promoted (or already there), 1 refused or failed, 2 bad command line (also: no terminal and

@@ -27,7 +27,7 @@ void add_registry_options(CLI::App& cmd, RegistryOptions& options) {
       ->option_text("FILE");
 }
 
-void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options) {
+void add_rollout_options(CLI::App& cmd, release::RolloutOptions& options) {
   cmd.add_option("--rollout-timeout", options.timeout,
                  "With --apply: how long kubectl rollout status waits")
       ->capture_default_str()
@@ -37,62 +37,33 @@ void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options) {
       ->option_text("PROGRAM");
 }
 
-Clients::Clients(const RegistryOptions& options, std::ostream& log) {
-  options_.insecure = options.insecure;
-  options_.tls_options.ca_file = options.ca_file;
-  options_.tls_options.verify = !options.insecure;
-  options_.tls = std::make_shared<http::TlsContext>(options_.tls_options);
-  options_.retry.attempts = options.attempts;
-  options_.timeouts.io = std::chrono::seconds(options.timeout_seconds);
-  options_.retry.backoff = std::chrono::milliseconds(options.backoff_ms);
-  options_.log = &log;
-  options_.credentials = [authfile = options.authfile](const std::string& registry) {
+registry::Options session_options(const RegistryOptions& options, std::ostream& log) {
+  registry::Options result;
+  result.insecure = options.insecure;
+  result.tls_options.ca_file = options.ca_file;
+  result.tls_options.verify = !options.insecure;
+  result.tls = std::make_shared<http::TlsContext>(result.tls_options);
+  result.retry.attempts = options.attempts;
+  result.timeouts.io = std::chrono::seconds(options.timeout_seconds);
+  result.retry.backoff = std::chrono::milliseconds(options.backoff_ms);
+  result.log = &log;
+  result.credentials = [authfile = options.authfile](const std::string& registry) {
     return registry::find_credentials(registry, registry::system_credential_sources(authfile));
   };
+  return result;
 }
 
-registry::Session& Clients::get(const std::string& registry) {
-  auto& [shared, session] = clients_[registry];
-  if (!session) {
-    shared = std::make_unique<registry::Registry>(registry, options_);
-    session = std::make_unique<registry::Session>(shared->session());
+int apply(const release::Store& store, const spec::Spec& spec, const spec::Environment& env,
+          const release::Pin& pin, const std::optional<release::Pin>& previous,
+          const release::RolloutOptions& options, const std::string& command, std::ostream& out,
+          std::ostream& err) {
+  try {
+    return release::roll_out(store, spec, env, pin, previous, options, out, err) ? exit_ok
+                                                                                 : exit_invalid;
+  } catch (const std::exception& e) {  // the automatic rollback could not be recorded
+    err << "commentsctl " << command << ": " << e.what() << '\n';
+    return exit_invalid;
   }
-  return *session;
-}
-
-std::optional<release::Pin> load_pin(const GlobalOptions& global, const spec::Spec& spec,
-                                     const spec::Environment& env, schema::Diagnostics& diags) {
-  const auto path = release::pin_path(global.releases(), env.name.value).string();
-  if (!std::filesystem::exists(path)) {
-    diags.add(spec.file, env.name.mark,
-              "environment " + env.name.value + " has no release pin: " + path + " does not exist");
-    return std::nullopt;
-  }
-  const std::size_t before = diags.size();
-  auto pin = release::read_pin(path, diags);
-  if (pin) {
-    release::check_pin(spec, env, *pin, diags);
-  }
-  return diags.size() == before ? pin : std::nullopt;
-}
-
-registry::Reference resolve_pin(Clients& clients, const release::Pin& pin) {
-  std::string error;
-  auto ref = registry::parse_reference(pin.repository.value + ":" + pin.tag.value, error);
-  if (!ref) {
-    throw std::runtime_error(pin.file + ": " + error);
-  }
-  if (pin.digest) {
-    ref->digest = pin.digest->value;
-    return *ref;
-  }
-  auto found = clients.get(ref->registry).head_manifest(ref->repository, ref->tag);
-  if (!found) {
-    throw registry::RegistryError(registry::RegistryError::Kind::NotFound,
-                                  ref->str() + " (" + pin.file + ") is not in the registry");
-  }
-  ref->digest = found->digest;
-  return *ref;
 }
 
 }  // namespace commentsctl::commands

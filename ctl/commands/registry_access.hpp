@@ -1,18 +1,15 @@
-// What the release subcommands (promote, verify, rollback) share: registry options on the
-// command line, one registry session per registry (over one TLS context for the run), and the
-// rollout options.
+// What the release subcommands (promote, verify, rollback) share on the command line: the
+// registry options (turned into the sessions' options, over one TLS context for the run) and
+// the rollout options.
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <map>
-#include <memory>
 #include <ostream>
 #include <string>
 
 #include "commands/project.hpp"
-#include "promote/rollout.hpp"
 #include "registry/session.hpp"
-#include "registry/reference.hpp"
+#include "release/rollout.hpp"
 
 namespace commentsctl::commands {
 
@@ -26,28 +23,15 @@ struct RegistryOptions {
 };
 
 void add_registry_options(CLI::App& cmd, RegistryOptions& options);
-void add_rollout_options(CLI::App& cmd, promote::RolloutOptions& options);
+void add_rollout_options(CLI::App& cmd, release::RolloutOptions& options);
 
-// One registry (and a session with it) per registry name, so that a promotion inside one
-// registry mounts blobs, and tokens and credentials are fetched once.
-class Clients {
- public:
-  Clients(const RegistryOptions& options, std::ostream& log);
-  registry::Session& get(const std::string& registry);
+// The sessions' options for `options`, logging retries on `log`.
+registry::Options session_options(const RegistryOptions& options, std::ostream& log);
 
- private:
-  registry::Options options_;
-  std::map<std::string, std::pair<std::unique_ptr<registry::Registry>,
-                                  std::unique_ptr<registry::Session>>>
-      clients_;
-};
-
-// The environment's pin, checked against the spec; nullopt with the problems in `diags`.
-std::optional<release::Pin> load_pin(const GlobalOptions& global, const spec::Spec& spec,
-                                     const spec::Environment& env, schema::Diagnostics& diags);
-
-// The pin's image with its digest: the pin's own, else the registry's answer for its tag.
-// Throws registry::RegistryError, or std::runtime_error for an unusable reference.
-registry::Reference resolve_pin(Clients& clients, const release::Pin& pin);
+// --apply: rolls `pin` out (see release::roll_out); exit 0 when it rolled out, else 1.
+int apply(const release::Store& store, const spec::Spec& spec, const spec::Environment& env,
+          const release::Pin& pin, const std::optional<release::Pin>& previous,
+          const release::RolloutOptions& options, const std::string& command, std::ostream& out,
+          std::ostream& err);
 
 }  // namespace commentsctl::commands

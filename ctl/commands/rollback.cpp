@@ -1,101 +1,50 @@
-// The rollback subcommand.
+// The rollback subcommand: release::plan_rollback and roll_back, their outcomes printed.
 #include "commands/rollback.hpp"
 
 #include <iostream>
 
-#include "promote/history.hpp"
 #include "registry/digest.hpp"
+#include "release/rollback.hpp"
 
 namespace commentsctl::commands {
 
 int run_rollback(const GlobalOptions& global, const RollbackOptions& options, std::ostream& out,
                  std::ostream& err) {
-  const std::string me = "commentsctl rollback: ";
+  const std::string command = "rollback";
   int code = exit_ok;
-  auto spec = load_spec_for(global, {options.environment}, "rollback", err, code);
+  auto spec = load_spec_for(global, {options.environment}, command, err, code);
   if (!spec) {
     return code;
   }
-  schema::Diagnostics diags;
-  const auto& env = *spec->find(options.environment);
-  auto current = load_pin(global, *spec, env, diags);
-  if (!current) {
-    diags.print(err);
-    return exit_invalid;
-  }
-  const std::string current_digest = current->digest ? current->digest->value : "";
+  const release::Store store = global.store();
   std::vector<std::string> problems;
-  const auto history = promote::history_path(global.releases(), options.environment);
-  const auto entries = promote::read_history(history, problems);
+  auto planned =
+      release::plan_rollback(store, *spec, {options.environment, options.to}, problems);
   for (const auto& p : problems) {
     err << p << '\n';
   }
-  const promote::HistoryEntry* target = nullptr;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    if (it->action == "verify" || it->digest.empty() ||
-        it->repository != current->repository.value) {
-      continue;
-    }
-    if (options.to.empty() ? it->digest != current_digest : it->digest == options.to) {
-      target = &*it;
-      break;
-    }
+  if (auto* failure = std::get_if<release::Failure>(&planned)) {
+    return report(*failure, command, err);
   }
-  if (target == nullptr) {
-    err << me
-        << (options.to.empty() ? "no earlier release of " + options.environment + " than " +
-                                     (current_digest.empty() ? current->image() : current_digest)
-                               : options.to + " is not in the history of " + options.environment)
-        << " (" << history.string() << ")\n";
-    return exit_invalid;
-  }
-  if (target->digest == current_digest) {
-    out << options.environment << " already runs " << current_digest << "; nothing to do\n";
+  const auto& plan = std::get<release::RollbackPlan>(planned);
+  if (plan.up_to_date) {
+    out << options.environment << " already runs " << plan.current_digest << "; nothing to do\n";
     return exit_ok;
   }
-  Clients clients(options.registry, err);
-  std::string error;
-  auto ref = registry::parse_reference(target->repository + "@" + target->digest, error);
-  try {
-    if (!ref) {
-      throw std::runtime_error(error);
-    }
-    if (!clients.get(ref->registry).head_manifest(ref->repository, ref->digest)) {
-      err << me << ref->str() << " is no longer in the registry; cannot roll back to it\n";
-      return exit_invalid;
-    }
-  } catch (const std::exception& e) {
-    err << me << e.what() << '\n';
-    return exit_invalid;
+  registry::Sessions sessions(session_options(options.registry, err));
+  auto rolled = release::roll_back(store, sessions, plan);
+  if (auto* failure = std::get_if<release::Failure>(&rolled)) {
+    return report(*failure, command, err);
   }
-  release::Pin pin;
-  pin.environment.value = options.environment;
-  pin.repository.value = target->repository;
-  pin.tag.value = target->tag;
-  pin.digest = release::Located<std::string>{target->digest, {}};
-  if (!target->from.empty()) {
-    pin.source_from = release::Located<std::string>{target->from, {}};
-  }
-  if (!target->revision.empty()) {
-    pin.source_revision = release::Located<std::string>{target->revision, {}};
-  }
-  pin.pinned_at = release::Located<std::string>{promote::now_utc(), {}};
-  const auto pin_file = release::pin_path(global.releases(), options.environment);
-  try {
-    release::write_pin(pin_file, pin);
-    promote::append_history(
-        history, {pin.pinned_at->value, options.environment, "rollback", pin.repository.value,
-                  pin.tag.value, target->digest, target->from, target->revision, current_digest});
-  } catch (const std::exception& e) {
-    err << me << e.what() << '\n';
-    return exit_invalid;
-  }
+  const auto& done = std::get<release::RolledBack>(rolled);
   out << "rolled " << options.environment << " back from "
-      << (current_digest.empty() ? current->image() : registry::short_digest(current_digest))
-      << " to " << pin.tag.value << " " << target->digest << " (" << pin_file.string() << ")\n";
-  if (options.apply &&
-      !promote::roll_out(*spec, env, pin_file, pin, *current, history, options.rollout, out, err)) {
-    return exit_invalid;
+      << (plan.current_digest.empty() ? plan.current.image()
+                                      : registry::short_digest(plan.current_digest))
+      << " to " << done.pin.tag.value << " " << plan.target.digest << " ("
+      << done.pin_file.string() << ")\n";
+  if (options.apply) {
+    return apply(store, *spec, *spec->find(options.environment), done.pin, plan.current,
+                 options.rollout, command, out, err);
   }
   return exit_ok;
 }

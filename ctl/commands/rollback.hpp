@@ -15,7 +15,7 @@ struct RollbackOptions {
   std::string to;  // a digest from the history; empty: the release before the current one
   bool apply = false;
   RegistryOptions registry;
-  promote::RolloutOptions rollout;
+  release::RolloutOptions rollout;
 };
 
 int run_rollback(const GlobalOptions& global, const RollbackOptions& options, std::ostream& out,

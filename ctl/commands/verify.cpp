@@ -1,69 +1,40 @@
-// The verify subcommand.
+// The verify subcommand: release::verify with the smoke options from the command line.
 #include "commands/verify.hpp"
 
 #include <iostream>
 
-#include "promote/history.hpp"
-#include "smoke/smoke.hpp"
+#include "release/verify.hpp"
 
 namespace commentsctl::commands {
 
 int run_verify(const GlobalOptions& global, const VerifyOptions& options, std::ostream& out,
                std::ostream& err) {
-  const std::string me = "commentsctl verify: ";
+  const std::string command = "verify";
   int code = exit_ok;
-  auto spec = load_spec_for(global, {options.environment}, "verify", err, code);
+  auto spec = load_spec_for(global, {options.environment}, command, err, code);
   if (!spec) {
     return code;
   }
-  schema::Diagnostics diags;
-  const auto& env = *spec->find(options.environment);
-  auto pin = load_pin(global, *spec, env, diags);
-  if (!pin) {
-    diags.print(err);
-    return exit_invalid;
+  const release::Store store = global.store();
+  registry::Sessions sessions(session_options(options.registry, err));
+  auto target = release::prepare_verify(store, *spec, *spec->find(options.environment), sessions);
+  if (auto* failure = std::get_if<release::Failure>(&target)) {
+    return report(*failure, command, err);
   }
-  Clients clients(options.registry, err);
-  registry::Reference image;
-  try {
-    image = resolve_pin(clients, *pin);
-  } catch (const std::exception& e) {
-    err << me << e.what() << '\n';
-    return exit_invalid;
-  }
+  auto& image = std::get<release::VerifyTarget>(target).image;
   out << "checking " << options.url << " (" << options.environment << " runs " << image.str()
       << ")\n";
   smoke::SmokeOptions smoke_options;
   smoke_options.timeout = std::chrono::seconds(options.smoke_timeout_seconds);
   smoke_options.tls.ca_file = options.registry.ca_file;
   smoke_options.tls.verify = !options.registry.insecure;
-  // The URL must run the pinned build: its revision, and its digest when the manifests pass it in
-  // (always when the pin names one, since rendering then passes IMAGE_DIGEST).
-  if (pin->source_revision) {
-    smoke_options.expect_revision = pin->source_revision->value;
+  auto verified = release::verify(store, std::get<release::VerifyTarget>(std::move(target)),
+                                  options.url, smoke_options, out);
+  if (auto* failure = std::get_if<release::Failure>(&verified)) {
+    return report(*failure, command, err);
   }
-  smoke_options.expect_digest = image.digest;
-  smoke_options.require_digest = pin->digest.has_value();
-  if (!smoke::run_smoke(options.url, smoke_options, out)) {
-    err << me << options.environment << " failed the smoke check; " << image.digest
-        << " is not verified\n";
-    return exit_invalid;
-  }
-  const std::string now = promote::now_utc();
-  pin->verified_digest = release::Located<std::string>{image.digest, {}};
-  pin->verified_url = release::Located<std::string>{options.url, {}};
-  pin->verified_at = release::Located<std::string>{now, {}};
-  try {
-    release::write_pin(pin->file, *pin);
-    promote::append_history(
-        promote::history_path(global.releases(), options.environment),
-        {now, options.environment, "verify", pin->repository.value, pin->tag.value, image.digest,
-         options.url, pin->source_revision ? pin->source_revision->value : "", ""});
-  } catch (const std::exception& e) {
-    err << me << e.what() << '\n';
-    return exit_invalid;
-  }
-  out << "verified " << image.digest << " in " << pin->file << '\n';
+  const auto& done = std::get<release::Verified>(verified);
+  out << "verified " << done.digest << " in " << done.pin_file << '\n';
   return exit_ok;
 }
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "promote/history.hpp"
+#include "release/history.hpp"
 #include "registry/digest.hpp"
 #include "registry/manifest.hpp"
 #include "registry/reference.hpp"
@@ -130,13 +130,13 @@ TEST_CASE("digests", "[registry]") {
 TEST_CASE("history lines: appended, read back, bad lines reported", "[promote]") {
   const auto path = temp_file("history/prod.jsonl", "");
   std::filesystem::remove(path);
-  promote::append_history(path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1,
+  release::append_history(path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1,
                                  "dev", "abc", ""});
   std::ofstream(path, std::ios::app) << "not json\n{\"action\":1,\"digest\":\"x\"}\n";
-  promote::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2,
+  release::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2,
                                  "dev", "", d1});
   std::vector<std::string> problems;
-  const auto entries = promote::read_history(path, problems);
+  const auto entries = release::read_history(path, problems);
   REQUIRE(entries.size() == 2);
   CHECK(entries[0].digest == d1);
   CHECK(entries[1].previous == d1);
@@ -148,11 +148,11 @@ TEST_CASE("history lines: appended, read back, bad lines reported", "[promote]")
 TEST_CASE("history lines: only a pin by tag alone may lack a digest", "[promote]") {
   const auto path = temp_file("history/dev.jsonl", "");
   std::filesystem::remove(path);
-  promote::append_history(path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci",
+  release::append_history(path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci",
                                  "abc", ""});
   std::ofstream(path, std::ios::app) << R"({"action":"promote","tag":"2"})" << '\n';
   std::vector<std::string> problems;
-  const auto entries = promote::read_history(path, problems);
+  const auto entries = release::read_history(path, problems);
   REQUIRE(entries.size() == 1);
   CHECK(entries[0].action == "pin");
   CHECK(entries[0].digest.empty());

@@ -7,10 +7,10 @@
 #include <ostream>
 #include <string>
 
-#include "release/pin.hpp"
+#include "release/store.hpp"
 #include "spec/spec.hpp"
 
-namespace commentsctl::promote {
+namespace commentsctl::release {
 
 struct RolloutOptions {
   std::string kubectl = "kubectl";  // program on PATH (tests put a stub first)
@@ -19,16 +19,13 @@ struct RolloutOptions {
 
 // Renders `env` with `pin`, pipes it to `kubectl apply -f -` and waits for
 // `kubectl rollout status deployment/<app> -n <namespace>`. True when both succeed.
-bool apply_release(const spec::Spec& spec, const spec::Environment& env, const release::Pin& pin,
+bool apply_release(const spec::Spec& spec, const spec::Environment& env, const Pin& pin,
                    const RolloutOptions& options, std::ostream& out, std::ostream& err);
 
-// apply_release of `pin` (already written to `pin_file`); when it fails and `previous` is
-// known: writes `previous` back to `pin_file`, applies it and records an "auto-rollback" in
-// `history_file`. True when `pin` rolled out.
-bool roll_out(const spec::Spec& spec, const spec::Environment& env,
-              const std::filesystem::path& pin_file, const release::Pin& pin,
-              const std::optional<release::Pin>& previous,
-              const std::filesystem::path& history_file, const RolloutOptions& options,
+// apply_release of `pin` (already recorded in `store`); when it fails and `previous` is known:
+// records `previous` again as an "auto-rollback" and applies it. True when `pin` rolled out.
+bool roll_out(const Store& store, const spec::Spec& spec, const spec::Environment& env,
+              const Pin& pin, const std::optional<Pin>& previous, const RolloutOptions& options,
               std::ostream& out, std::ostream& err);
 
-}  // namespace commentsctl::promote
+}  // namespace commentsctl::release

@@ -1,15 +1,14 @@
 // kubectl apply / rollout status, and the automatic rollback when a rollout fails.
-#include "promote/rollout.hpp"
+#include "release/rollout.hpp"
 
-#include "promote/history.hpp"
 #include "process/process.hpp"
 #include "render/render.hpp"
 
-namespace commentsctl::promote {
+namespace commentsctl::release {
 
 using process::run_process;
 
-bool apply_release(const spec::Spec& spec, const spec::Environment& env, const release::Pin& pin,
+bool apply_release(const spec::Spec& spec, const spec::Environment& env, const Pin& pin,
                    const RolloutOptions& options, std::ostream& out, std::ostream& err) {
   const std::string manifests =
       render::to_documents(env.name.value, render::render(spec, env, pin));
@@ -35,10 +34,8 @@ bool apply_release(const spec::Spec& spec, const spec::Environment& env, const r
   return true;
 }
 
-bool roll_out(const spec::Spec& spec, const spec::Environment& env,
-              const std::filesystem::path& pin_file, const release::Pin& pin,
-              const std::optional<release::Pin>& previous,
-              const std::filesystem::path& history_file, const RolloutOptions& options,
+bool roll_out(const Store& store, const spec::Spec& spec, const spec::Environment& env,
+              const Pin& pin, const std::optional<Pin>& previous, const RolloutOptions& options,
               std::ostream& out, std::ostream& err) {
   out.flush();
   if (apply_release(spec, env, pin, options, out, err)) {
@@ -49,19 +46,10 @@ bool roll_out(const spec::Spec& spec, const spec::Environment& env,
     return false;
   }
   err << "commentsctl: rolling " << env.name.value << " back to " << previous->image() << "\n";
-  release::write_pin(pin_file, *previous);
-  HistoryEntry entry;
-  entry.time = now_utc();
-  entry.environment = env.name.value;
-  entry.action = "auto-rollback";
-  entry.repository = previous->repository.value;
-  entry.tag = previous->tag.value;
-  entry.digest = previous->digest ? previous->digest->value : "";
-  entry.revision = previous->source_revision ? previous->source_revision->value : "";
+  HistoryEntry entry = history_entry(*previous, "auto-rollback", now_utc());
+  entry.from.clear();
   entry.previous = pin.digest ? pin.digest->value : "";
-  if (!entry.digest.empty()) {
-    append_history(history_file, entry);
-  }
+  store.record(*previous, entry);
   if (!apply_release(spec, env, *previous, options, out, err)) {
     err << "commentsctl: the rollback of " << env.name.value
         << " did not roll out either; the cluster needs attention\n";
@@ -69,4 +57,4 @@ bool roll_out(const spec::Spec& spec, const spec::Environment& env,
   return false;
 }
 
-}  // namespace commentsctl::promote
+}  // namespace commentsctl::release

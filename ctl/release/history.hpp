@@ -1,5 +1,5 @@
 // The release history of an environment, `<releases>/history/<env>.jsonl`: one JSON object per
-// line, appended by promote, rollback and verify, never rewritten. JSON Lines because appending
+// line, appended by pin, promote, rollback and verify (through release::Store), never rewritten. JSON Lines because appending
 // a line is atomic enough for a file only commentsctl writes, and every line stands alone.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace commentsctl::promote {
+namespace commentsctl::release {
 
 struct HistoryEntry {
   std::string time;  // RFC 3339, UTC
@@ -15,7 +15,7 @@ struct HistoryEntry {
   std::string action;  // pin, promote, rollback, auto-rollback, verify
   std::string repository;
   std::string tag;
-  std::string digest;  // empty only for a pin by tag alone
+  std::string digest;  // empty only where the pin recorded has none (pin, auto-rollback)
   std::string from;      // promote: the source environment; verify: the URL checked
   std::string revision;  // the image's org.opencontainers.image.revision
   std::string previous;  // the digest the environment ran before, when any
@@ -35,4 +35,4 @@ std::vector<HistoryEntry> read_history(const std::filesystem::path& path,
 // The current time as RFC 3339 UTC, "2025-11-23T13:00:00Z".
 std::string now_utc();
 
-}  // namespace commentsctl::promote
+}  // namespace commentsctl::release

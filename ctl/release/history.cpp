@@ -1,5 +1,5 @@
 // JSON Lines history files through Boost.JSON.
-#include "promote/history.hpp"
+#include "release/history.hpp"
 
 #include <boost/json.hpp>
 #include <cerrno>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace commentsctl::promote {
+namespace commentsctl::release {
 namespace json = boost::json;
 namespace {
 
@@ -21,6 +21,12 @@ const std::vector<std::pair<const char*, std::string HistoryEntry::*>>& fields()
       {"previous", &HistoryEntry::previous},
   };
   return f;
+}
+
+// `pin --tag` without --digest records a tag alone, and an automatic rollback may put such a pin
+// back: the two events that can record no digest.
+bool may_lack_digest(const std::string& action) {
+  return action == "pin" || action == "auto-rollback";
 }
 
 }  // namespace
@@ -81,8 +87,7 @@ std::vector<HistoryEntry> read_history(const std::filesystem::path& path,
         entry.*member = std::string(v->as_string());
       }
     }
-    // `pin --tag` without --digest records a tag only: the one entry that may lack a digest.
-    if (ok && (entry.action.empty() || (entry.digest.empty() && entry.action != "pin"))) {
+    if (ok && (entry.action.empty() || (entry.digest.empty() && !may_lack_digest(entry.action)))) {
       problems.push_back(where + "\"action\" and \"digest\" are required");
       ok = false;
     }
@@ -102,4 +107,4 @@ std::string now_utc() {
   return buf;
 }
 
-}  // namespace commentsctl::promote
+}  // namespace commentsctl::release
