@@ -1,14 +1,7 @@
 // The registry client's readers of untrusted input: image references, manifests and image
-// configs, digests, and the history file. (Challenges and credentials: registry/.)
+// configs, digests. (Sessions, rules and credentials: the other files here.)
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
-#include "release/history.hpp"
 #include "registry/digest.hpp"
 #include "registry/manifest.hpp"
 #include "registry/reference.hpp"
@@ -20,14 +13,6 @@ using namespace registry;
 
 const std::string d1 = "sha256:" + std::string(64, 'a');
 const std::string d2 = "sha256:" + std::string(64, 'b');
-
-std::filesystem::path temp_file(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("commentsctl-registry-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories((dir / name).parent_path());
-  std::ofstream(dir / name) << text;
-  return dir / name;
-}
 
 TEST_CASE("references split into registry, repository, tag and digest", "[registry]") {
   std::string error;
@@ -125,39 +110,6 @@ TEST_CASE("digests", "[registry]") {
   CHECK(is_sha256_digest(d1));
   CHECK_FALSE(is_sha256_digest("sha256:" + std::string(64, 'A')));
   CHECK_FALSE(is_sha256_digest("sha512:" + std::string(128, 'a')));
-}
-
-TEST_CASE("history lines: appended, read back, bad lines reported", "[promote]") {
-  const auto path = temp_file("history/prod.jsonl", "");
-  std::filesystem::remove(path);
-  release::append_history(path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1,
-                                 "dev", "abc", ""});
-  std::ofstream(path, std::ios::app) << "not json\n{\"action\":1,\"digest\":\"x\"}\n";
-  release::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2,
-                                 "dev", "", d1});
-  std::vector<std::string> problems;
-  const auto entries = release::read_history(path, problems);
-  REQUIRE(entries.size() == 2);
-  CHECK(entries[0].digest == d1);
-  CHECK(entries[1].previous == d1);
-  REQUIRE(problems.size() == 2);
-  CHECK(problems[0] == path.string() + ":2: not a JSON object (syntax error)");
-  CHECK(problems[1] == path.string() + ":3: \"action\" must be a string");
-}
-
-TEST_CASE("history lines: only a pin by tag alone may lack a digest", "[promote]") {
-  const auto path = temp_file("history/dev.jsonl", "");
-  std::filesystem::remove(path);
-  release::append_history(path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci",
-                                 "abc", ""});
-  std::ofstream(path, std::ios::app) << R"({"action":"promote","tag":"2"})" << '\n';
-  std::vector<std::string> problems;
-  const auto entries = release::read_history(path, problems);
-  REQUIRE(entries.size() == 1);
-  CHECK(entries[0].action == "pin");
-  CHECK(entries[0].digest.empty());
-  CHECK(problems == std::vector<std::string>{path.string() +
-                                             ":2: \"action\" and \"digest\" are required"});
 }
 
 }  // namespace
