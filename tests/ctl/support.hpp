@@ -1,8 +1,6 @@
 // Helpers shared by the commentsctl tests: paths, files, and loading spec + pin from text.
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +10,7 @@
 #include "release/pin.hpp"
 #include "schema/diagnostics.hpp"
 #include "spec/spec.hpp"
+#include "tests/service/support/temp_dir.hpp"
 
 namespace commentsctl::testing {
 
@@ -30,27 +29,8 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
   std::ofstream(path, std::ios::binary) << text;
 }
 
-// A fresh empty directory under the system temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("commentsctl-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// The one temporary-directory helper of the C++ tests (mkdtemp, removed on destruction).
+using TempDir = comments::testing::TempDir;
 
 inline std::vector<std::string> lines(const schema::Diagnostics& diags) {
   std::vector<std::string> out;
