@@ -20,20 +20,17 @@ namespace {
 std::vector<std::string> list_all(std::uint16_t port, const std::string& content) {
   HttpClient c(port);
   std::vector<std::string> out;
-  std::string next = "/api/comment/list/" + content + "?limit=1000";
-  while (!next.empty()) {
-    auto r = c.get(next);
+  walk_pages(c, "/api/comment/list/" + content + "?limit=1000", [&](const HttpResponse& r) {
     if (r.status == 404) {
-      break;
+      return false;
     }
     REQUIRE(r.status == 200);
     const auto page = r.json();
     for (const auto& v : page.as_array()) {
       out.emplace_back(v.at("comment").as_string());
     }
-    auto link = r.header("Link");
-    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
-  }
+    return true;
+  });
   return out;
 }
 

@@ -21,16 +21,13 @@ void append_texts(const HttpResponse& r, std::vector<std::string>& out) {
 std::vector<std::string> list_texts(std::uint16_t port, const std::string& content) {
   HttpClient c(port);
   std::vector<std::string> out;
-  std::string next = "/api/comment/list/" + content + "?limit=500";
-  while (!next.empty()) {
-    auto r = c.get(next);
+  walk_pages(c, "/api/comment/list/" + content + "?limit=500", [&](const HttpResponse& r) {
     if (r.status == 404) {
-      break;
+      return false;
     }
     append_texts(r, out);
-    const auto link = r.header("Link");
-    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
-  }
+    return true;
+  });
   return out;
 }
 

@@ -159,4 +159,16 @@ HttpClient::Exchange HttpClient::exchange(const std::string& bytes, int timeout_
   return result;
 }
 
+void walk_pages(HttpClient& client, std::string first,
+                const std::function<bool(const HttpResponse&)>& page) {
+  for (std::string next = std::move(first); !next.empty();) {
+    const auto r = client.get(next);
+    if (!page(r)) {
+      return;
+    }
+    const auto link = r.header("Link");
+    next = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+  }
+}
+
 }  // namespace comments::testing

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -56,6 +57,11 @@ class HttpClient {
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
 };
+
+// The one page walker: GETs `first`, then each page its `Link: <...>; rel="next"` names, handing
+// every response to `page` until there is no next page or `page` returns false.
+void walk_pages(HttpClient& client, std::string first,
+                const std::function<bool(const HttpResponse&)>& page);
 
 std::string json_string(const std::string& s);  // a JSON string literal of s
 std::string text(const boost::json::value& v);  // v's string; throws when v is not a string
