@@ -7,7 +7,10 @@
 # Every round measures every server once; it prints the medians over the rounds of requests/s,
 # p99 latency and the ratios taken within each round, then idle memory and time to ready.
 #   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--rounds 3]
-#                    [--storage sqlite|memory|postgres]
+#                    [--storage sqlite|memory|postgres] [--write-docs]
+# --write-docs replaces the figures block of that storage in docs/performance.md (between
+# <!-- bench:begin STORAGE --> and <!-- bench:end -->) with this run's report, date, machine and
+# command, so the figures there are never typed by hand.
 # The service runs with its default settings (log level info: one access line per request,
 # written to a file), except the storage and, for the POST rows, synchronous. The peers live in
 # scripts/bench/peers; postgres starts a throwaway cluster with scripts/postgres.sh.
@@ -20,6 +23,8 @@ connections=64
 wrk_threads=2
 rounds=3
 storage=sqlite
+write_docs=""
+command_line="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -27,7 +32,8 @@ while [ $# -gt 0 ]; do
     --threads) wrk_threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --storage) storage=$2; shift 2 ;;
-    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --write-docs) write_docs=1; shift ;;
+    -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +41,11 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers=$root/scripts/bench/peers
+perf_doc=$root/docs/performance.md
+if [ -n "$write_docs" ] && ! grep -q "^<!-- bench:begin $storage " "$perf_doc"; then
+  echo "bench.sh: $perf_doc has no '<!-- bench:begin $storage …' block for --write-docs" >&2
+  exit 2
+fi
 bash "$root/scripts/deps.sh" bench
 for tool in wrk gunicorn nginx curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench.sh: $tool missing; run scripts/deps.sh bench" >&2; exit 1; }
@@ -165,7 +176,9 @@ run_wrk() {  # name, round, url, [wrk options…]
   for f in "$work"/*.log; do : > "$f"; done
 }
 
-echo "bench.sh: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+machine="$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(. /etc/os-release && echo "$PRETTY_NAME"), load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+started_at=$(date -u +%Y-%m-%dT%H:%MZ)
+echo "bench.sh: $started_at, $machine" >&2
 echo "bench.sh: wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds, storage $storage" >&2
 for round in $(seq "$rounds"); do
   echo "bench.sh: round $round of $rounds" >&2
@@ -201,40 +214,69 @@ summary() {  # label, a, b, target
     "$(ratios "$2" "$3" | median | xargs printf '%.2f')" "$4" "${each% }" "$5"
 }
 
-printf '\n%-10s %-38s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors (every round)"
 row() {  # request, server label, name
   [ -f "$work/$3.r1" ] || return 0
   local errors
   errors=$(for r in $(seq "$rounds"); do cut -d' ' -f3- "$work/$3.r$r"; done | sort -u | tr '\n' ' ')
   printf '%-10s %-38s %12s %10s  %s\n' "$1" "$2" "$(field "$3" 1 | median)" "$(field "$3" 2 | median)" "${errors% }"
 }
-row GET "nginx (fixed body)" nginx_get
-row GET "flask (1 worker)" flask_get
-row GET "comments-service" svc_get
-row GET-304 "comments-service (If-None-Match)" svc_304
-row POST "nginx (fixed body)" nginx_post
-row POST "flask (1 worker)" flask_post
-row POST "comments-service" svc_post
-row POST "comments-service (synchronous=normal)" svc_post_normal
-row POST "comments-service (synchronous=full)" svc_post_full
+# The report: one row per server, then the ratios, memory and start-up time.
+report() {
+  printf '%-10s %-38s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors (every round)"
+  row GET "nginx (fixed body)" nginx_get
+  row GET "flask (1 worker)" flask_get
+  row GET "comments-service" svc_get
+  row GET-304 "comments-service (If-None-Match)" svc_304
+  row POST "nginx (fixed body)" nginx_post
+  row POST "flask (1 worker)" flask_post
+  row POST "comments-service" svc_post
+  row POST "comments-service (synchronous=normal)" svc_post_normal
+  row POST "comments-service (synchronous=full)" svc_post_full
+  echo
+  echo "medians over $rounds rounds of the ratios within each round:"
+  summary "GET list" svc_get nginx_get "nginx ceiling" 0.75
+  summary "GET list" svc_get flask_get "flask" 15
+  if [ -z "$etag" ] || [ "$revalidated" != 304 ]; then
+    echo "GET list revalidated: not measured (ETag '$etag', If-None-Match answered $revalidated)"
+  fi
+  summary "GET list revalidated (304)" svc_304 nginx_get "nginx ceiling" 0.6
+  for p in svc_post svc_post_normal svc_post_full; do
+    [ -f "$work/$p.r1" ] || continue
+    label="POST new"
+    target=0.3
+    case "$p" in
+      svc_post_normal) label="POST new, synchronous=normal" ;;
+      svc_post_full) label="POST new, synchronous=full"; target=0.35 ;;
+    esac
+    summary "$label" "$p" nginx_post "nginx ceiling" "$target"
+    summary "$label" "$p" flask_post "flask" 10
+  done
+  echo "idle RSS:  $((idle_rss_kb / 1024)) MiB ($idle_rss_kb KiB, target < 16 MiB); after load $((loaded_rss_kb / 1024)) MiB"
+  echo "ready in:  $get_ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"
+}
 echo
-echo "medians over $rounds rounds of the ratios within each round:"
-summary "GET list" svc_get nginx_get "nginx ceiling" 0.75
-summary "GET list" svc_get flask_get "flask" 15
-if [ -z "$etag" ] || [ "$revalidated" != 304 ]; then
-  echo "GET list revalidated: not measured (ETag '$etag', If-None-Match answered $revalidated)"
+report | tee "$work/report.txt"
+
+# The figures block of docs/performance.md: this run's report, verbatim, with how it was made.
+if [ -n "$write_docs" ]; then
+  {
+    echo "Measured $started_at on $machine, with \`$command_line\`"
+    echo "(wrk -t$wrk_threads -c$connections -d$duration --latency, $rounds rounds, build \`${build_dir#"$root"/}\`):"
+    echo
+    echo '```text'
+    cat "$work/report.txt"
+    echo '```'
+  } > "$work/block.md"
+  python3 - "$perf_doc" "$storage" "$work/block.md" <<'PY'
+import re, sys
+path, storage, block = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+pattern = re.compile(r"(^<!-- bench:begin " + re.escape(storage) + r" [^\n]*-->\n).*?(^<!-- bench:end -->$)",
+                     re.S | re.M)
+new, n = pattern.subn(lambda m: m.group(1) + open(block, encoding="utf-8").read() + m.group(2), text)
+if n != 1:
+    sys.exit(f"bench.sh: expected one bench:begin {storage} … bench:end block in {path}, found {n}")
+open(path, "w", encoding="utf-8").write(new)
+PY
+  echo "bench.sh: wrote the $storage figures into ${perf_doc#"$root"/}" >&2
 fi
-summary "GET list revalidated (304)" svc_304 nginx_get "nginx ceiling" 0.6
-for p in svc_post svc_post_normal svc_post_full; do
-  [ -f "$work/$p.r1" ] || continue
-  label="POST new"
-  target=0.3
-  case "$p" in
-    svc_post_normal) label="POST new, synchronous=normal" ;;
-    svc_post_full) label="POST new, synchronous=full"; target=0.35 ;;
-  esac
-  summary "$label" "$p" nginx_post "nginx ceiling" "$target"
-  summary "$label" "$p" flask_post "flask" 10
-done
-echo "idle RSS:  $((idle_rss_kb / 1024)) MiB ($idle_rss_kb KiB, target < 16 MiB); after load $((loaded_rss_kb / 1024)) MiB"
-echo "ready in:  $get_ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"

@@ -18,9 +18,19 @@ setup() {
 @test "the benchmark runs from a clone with nothing beside it and measures every peer" {
   [ ! -e "$CLONE/../shared" ]
   BENCH_BUILD_DIR=$(dirname "$(dirname "$SERVICE")") \
-    run bash "$CLONE/scripts/bench.sh" --duration 1s --connections 8 --threads 1 --rounds 1
+    run bash "$CLONE/scripts/bench.sh" --duration 1s --connections 8 --threads 1 --rounds 1 --write-docs
   echo "$output"
   [ "$status" -eq 0 ]
+  # --write-docs put this run's report, with its command and machine, into the clone's page,
+  # between the markers, and left the rest of the page as it was.
+  doc=$CLONE/docs/performance.md
+  grep -F 'with `scripts/bench.sh --duration 1s --connections 8 --threads 1 --rounds 1 --write-docs`' "$doc"
+  grep -E "^Measured [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z on $(nproc) cores " "$doc"
+  block=$(sed -n '/^<!-- bench:begin sqlite /,/^<!-- bench:end -->$/p' "$doc")
+  grep -E '^GET +comments-service +[0-9.]*[1-9][0-9.]* ' <<<"$block"
+  grep -E '^idle RSS: ' <<<"$block"
+  diff <(sed '/^<!-- bench:begin sqlite /,/^<!-- bench:end -->$/d' "$ROOT/docs/performance.md") \
+       <(sed '/^<!-- bench:begin sqlite /,/^<!-- bench:end -->$/d' "$doc")
   # Each row carries a request rate above zero and no errors.
   for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' 'GET +comments-service' \
              'GET-304 +comments-service \(If-None-Match\)' \
@@ -31,4 +41,10 @@ setup() {
   grep -E '^GET list +[0-9.]+ x nginx ceiling' <<<"$output"
   grep -E '^GET list revalidated \(304\) +[0-9.]+ x nginx ceiling' <<<"$output"
   grep -E '^POST new, synchronous=full +[0-9.]+ x nginx ceiling' <<<"$output"
+}
+
+@test "--write-docs refuses a storage the page has no figures block for, before measuring" {
+  run bash "$CLONE/scripts/bench.sh" --storage memory --write-docs
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"has no '<!-- bench:begin memory …' block for --write-docs"* ]]
 }
