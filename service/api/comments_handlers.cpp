@@ -83,7 +83,7 @@ comments::http::ClientKey email_key(std::string_view email) {
 
 // A 403 in refused when a block names the poster's email or address (nothing is stored then).
 asio::awaitable<bool> CommentsHandlers::refused_poster(const store::NewComment& comment,
-                                                       const asio::ip::address& client,
+                                                       asio::ip::address client,
                                                        Response& refused) {
   auto email = normalize_email(comment.email);
   auto address = canonical_address(client);
@@ -115,7 +115,7 @@ CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
       posts_per_email_(policy.max_posts_per_email / 60.0, policy.max_posts_per_email) {}
 
 asio::awaitable<Response> CommentsHandlers::create(const Request& req,
-                                                   const asio::ip::address& client) {
+                                                   asio::ip::address client) {
   // application/json, optionally with parameters such as charset=utf-8.
   auto type = req[http::field::content_type];
   auto semi = type.find(';');

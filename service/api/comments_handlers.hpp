@@ -30,7 +30,7 @@ class CommentsHandlers {
 
   // client: the address the request comes from (http/client_address.hpp), checked against blocks.
   boost::asio::awaitable<Response> create(const Request& req,
-                                          const boost::asio::ip::address& client = {});
+                                          boost::asio::ip::address client = {});
   // content_id is already decoded and validated; req is read for If-None-Match.
   boost::asio::awaitable<Response> list(std::string content_id, boost::urls::params_view params,
                                         const Request& req);
@@ -39,7 +39,7 @@ class CommentsHandlers {
 
  private:
   boost::asio::awaitable<bool> refused_poster(const store::NewComment& comment,
-                                              const boost::asio::ip::address& client,
+                                              boost::asio::ip::address client,
                                               Response& refused);
 
   store::Storage& storage_;

@@ -46,7 +46,7 @@ Router::Router(CommentsHandlers& comments, OpsHandlers& ops, Scope scope, AdminH
     : comments_(comments), ops_(ops), scope_(scope), admin_(admin) {}
 
 boost::asio::awaitable<Handled> Router::handle(const Request& req,
-                                               const boost::asio::ip::address& client) {
+                                               boost::asio::ip::address client) {
   std::string failure;
   try {
     Handled handled = co_await dispatch(req, client);
@@ -60,7 +60,7 @@ boost::asio::awaitable<Handled> Router::handle(const Request& req,
 }
 
 boost::asio::awaitable<Handled> Router::dispatch(const Request& req,
-                                                 const boost::asio::ip::address& client) {
+                                                 boost::asio::ip::address client) {
   auto target = boost::urls::parse_origin_form(req.target());
   if (!target) {
     co_return Handled{error_response(http::status::bad_request, "malformed request target"),
