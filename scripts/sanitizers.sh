@@ -25,9 +25,10 @@ bash scripts/deps.sh test
 
 # The tests that run the project's code: its C++ suites, the command-line, schema and promotion
 # tests of commentsctl, and the chart's agreement with commentsctl render. Left out: the tests of
-# the chart, scripts and image that run neither binary, the container and pipeline runs (e2e),
-# and the load tests (label reliability), whose latency and RSS bounds are for an uninstrumented
-# build (ASan's shadow memory and quarantine alone exceed the 64 MiB RSS bound).
+# the chart, scripts and image that run neither binary, the container and pipeline runs (label e2e,
+# ctl.promote.apply among them), and the load tests (label reliability), whose latency and RSS
+# bounds are for an uninstrumented build (ASan's shadow memory and quarantine alone exceed the
+# 64 MiB RSS bound).
 asan_tests='^(service|ctl)\.|^chart\.agreement$'
 # The tests where threads meet: storage's writer and readers, the server's I/O threads under
 # concurrent writers and shared budgets (body bytes, connections per client, the rate limiter's
@@ -49,7 +50,7 @@ run() {
   rm -rf "$reports"
   mkdir -p "$reports"
   local status=0
-  ctest --preset "$preset" -j "$jobs" -R "$regex" || status=1
+  ctest --preset "$preset" -j "$jobs" -R "$regex" -LE e2e || status=1
   if [ -n "$(ls -A "$reports")" ]; then
     status=1
     echo "sanitizers.sh: $preset: sanitizer reports in $reports/:"
