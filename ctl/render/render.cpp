@@ -59,7 +59,10 @@ Node config_data(const Context& c) {
     data.emplace_back(key, value.value);
   }
   if (env.storage.backend.value == spec::Backend::Sqlite) {
-    data.emplace_back("STORAGE_URL", std::string("sqlite:") + data_path + "/comments.db");
+    data.emplace_back("STORAGE_URL", sqlite_storage_url());
+  }
+  if (env.admin.token_secret) {
+    data.emplace_back("ADMIN_TOKEN_FILE", std::string(admin_tokens_dir) + "/" + admin_tokens_key);
   }
   for (const auto& [key, value] : env.config) {
     data.emplace_back(key, value.value);
@@ -228,6 +231,9 @@ std::vector<Object> render(const spec::Spec& spec, const spec::Environment& env,
   out.push_back({"Service", c.name(), service(c)});
   out.push_back(
       {"Deployment", c.name(), deployment(c, config_map_name(c), sha256_hex(emit::to_yaml(data)))});
+  if (env.backup.enabled.value) {
+    out.push_back({"CronJob", backup_name(c), backup_cron_job(c)});
+  }
   if (c.min_replicas() > 1) {
     out.push_back({"PodDisruptionBudget", c.name(), disruption_budget(c)});
   }

@@ -25,10 +25,16 @@ inline constexpr const char* data_path = "/var/lib/comments";
 // routes.
 inline constexpr const char* admin_port_name = "admin";
 inline constexpr const char* public_path = "/api/";
+// Where the moderation tokens' Secret is mounted (read-only), and the Secret's key holding the
+// name:token lines: ADMIN_TOKEN_FILE is admin_tokens_dir/admin_tokens_key.
+inline constexpr const char* admin_tokens_dir = "/var/run/secrets/comments-admin";
+inline constexpr const char* admin_tokens_key = "tokens";
+// Where the backup CronJob mounts its claim.
+inline constexpr const char* backup_path = "/backup";
 
 // In apply order: Namespace, ServiceAccount, ConfigMap, PersistentVolumeClaim, Service,
-// Deployment, PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy, Ingress, ServiceMonitor.
-// Expects a spec and pin that passed validation.
+// Deployment, CronJob (backup), PodDisruptionBudget, HorizontalPodAutoscaler, NetworkPolicy,
+// Ingress, ServiceMonitor. Expects a spec and pin that passed validation.
 std::vector<Object> render(const spec::Spec& spec, const spec::Environment& env,
                            const release::Pin& pin);
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <regex>
+#include <sstream>
 
 #include "service/config/values.hpp"
 
@@ -17,6 +18,30 @@ bool matches(std::string_view text, const std::regex& re) {
 
 std::string check_duration(std::string_view text) {
   return comments::config::duration().format.check(text);
+}
+
+std::string check_cron_schedule(std::string_view text) {
+  static const std::regex macro("@(yearly|annually|monthly|weekly|daily|midnight|hourly)");
+  // Each field: *, a number, a range or a list of them, each with an optional /step; names (MON,
+  // JAN) too, as Kubernetes accepts them.
+  static const std::regex field(
+      "(\\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,([0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*");
+  if (matches(text, macro)) {
+    return "";
+  }
+  std::istringstream in{std::string(text)};
+  std::string part;
+  int fields = 0;
+  bool good = true;
+  while (in >> part) {
+    good = good && matches(part, field);
+    ++fields;
+  }
+  if (good && fields == 5) {
+    return "";
+  }
+  return "must be a cron schedule of five fields (minute hour day-of-month month day-of-week, "
+         "e.g. \"0 3 * * *\") or @daily, @hourly, @weekly, ...";
 }
 
 std::optional<long double> quantity_value(std::string_view text) {

@@ -11,6 +11,9 @@ namespace commentsctl::schema {
 // `500ms`, `5s`, `2m`, `1h`: the service's duration format (service/config/values.hpp).
 std::string check_duration(std::string_view text);
 
+// A CronJob schedule: five cron fields (`0 3 * * *`, `*/15 * * * *`) or a macro (`@daily`).
+std::string check_cron_schedule(std::string_view text);
+
 // A Kubernetes resource quantity: `100m`, `0.5`, `64Mi`, `1G`.
 std::string check_quantity(std::string_view text);
 // Its value in base units (cores, bytes); nullopt when not a quantity.

@@ -120,6 +120,10 @@ const std::vector<Field>& settings_table() {
       {.path = "ingress.host", .check = schema::check_dns_subdomain},
       {.path = "ingress.className", .check = schema::check_dns_subdomain},
       {.path = "ingress.tlsSecretName", .check = schema::check_dns_subdomain},
+      {.path = "admin.tokenSecret", .check = schema::check_dns_subdomain},
+      {.path = "backup.enabled", .type = Type::Boolean},
+      {.path = "backup.schedule", .check = schema::check_cron_schedule},
+      {.path = "backup.claimName", .check = schema::check_dns_subdomain},
       {.path = "monitoring.serviceMonitor", .type = Type::Boolean},
       {.path = "monitoring.interval", .check = schema::check_duration},
       {.path = "networkPolicy.allowFromNamespaces",
@@ -162,6 +166,8 @@ const std::map<std::string, std::string>& builtin_defaults() {
       {"autoscaling.maxReplicas", "5"},
       {"autoscaling.targetCPUUtilizationPercentage", "70"},
       {"ingress.enabled", "false"},
+      {"backup.enabled", "false"},
+      {"backup.schedule", "0 3 * * *"},
       {"monitoring.serviceMonitor", "false"},
       {"monitoring.interval", "30s"},
   });
@@ -280,6 +286,10 @@ Environment build_environment(const YAML::Node& name_node, Layered& s) {
   env.ingress.class_name = s.optional_text("ingress.className");
   env.ingress.tls_secret_name = s.optional_text("ingress.tlsSecretName");
   env.monitoring = {s.boolean("monitoring.serviceMonitor"), s.text("monitoring.interval")};
+  env.admin.token_secret = s.optional_text("admin.tokenSecret");
+  env.backup.enabled = s.boolean("backup.enabled");
+  env.backup.schedule = s.text("backup.schedule");
+  env.backup.claim_name = s.text("backup.claimName", env.backup.enabled.value);
   if (const auto* list = s.raw("networkPolicy.allowFromNamespaces")) {
     env.allow_from_namespaces = list->items;
   }
@@ -311,6 +321,13 @@ void check_environment(const Environment& env, FileDiagnostics& diags) {
           env.autoscaling.enabled.mark,
           "autoscaling needs storage.backend postgresql: SQLite runs exactly one replica" + in);
     }
+  }
+  if (env.backup.enabled.value && env.storage.backend.value == Backend::Postgresql) {
+    diags.add(env.backup.enabled.mark,
+              "backup needs storage.backend sqlite: comments-service backup copies a SQLite file; "
+              "back up PostgreSQL with pg_dump or the database's own backups "
+              "(docs/operations.md, Back up, PostgreSQL)" +
+                  in);
   }
   if (env.autoscaling.enabled.value &&
       env.autoscaling.min_replicas.value > env.autoscaling.max_replicas.value) {

@@ -53,6 +53,19 @@ struct Ingress {
   std::optional<Located<std::string>> tls_secret_name;
 };
 
+// The moderation API's bearer tokens (ADMIN_TOKEN_FILE): a Secret made outside commentsctl,
+// mounted read-only; the tokens never appear in the spec or the manifests.
+struct Admin {
+  std::optional<Located<std::string>> token_secret;  // absent: the moderation API answers 404
+};
+
+// A CronJob copying the SQLite database into a claim of its own (comments-service backup).
+struct Backup {
+  Located<bool> enabled;
+  Located<std::string> schedule;    // cron: five fields or @daily, @hourly, ...
+  Located<std::string> claim_name;  // an existing PersistentVolumeClaim receiving the copies
+};
+
 struct Monitoring {
   Located<bool> service_monitor;
   Located<std::string> interval;
@@ -73,6 +86,8 @@ struct Environment {
   Autoscaling autoscaling;
   Ingress ingress;
   Monitoring monitoring;
+  Admin admin;
+  Backup backup;
   std::vector<Located<std::string>> allow_from_namespaces;  // empty: any namespace
   // Namespaces besides its own that reach the admin port (Prometheus); empty: its own only.
   std::vector<Located<std::string>> admin_from_namespaces;

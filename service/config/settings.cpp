@@ -197,7 +197,9 @@ std::vector<Setting> make_table() {
            .env = "ADMIN_TOKEN_FILE",
            .default_value = "",
            .help = "File of name:token lines (a mounted Secret) whose bearer tokens open the "
-                   "moderation API under /api/admin/ on --port; empty: that API answers 404"}),
+                   "moderation API under /api/admin/ on --port; empty: that API answers 404",
+           .spec = {"admin.tokenSecret"},
+           .chart = {"admin.tokenSecret"}}),
       row(&Config::moderation, choice<Moderation>({{"none", Moderation::none}, {"pre", Moderation::pre}}),
           {.name = "moderation",
            .env = "MODERATION",

@@ -134,14 +134,15 @@ PY
   [ "$(query "$out" Deployment comments "${c}[\"env\"][0]")" = \
     '{"name": "IMAGE_DIGEST", "value": "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}' ]
   [ "$(query "$out" Deployment comments "${c}[\"env\"][1]")" = \
-    '{"name": "STORAGE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": "comments-postgres"}}}' ]
+    '{"name": "STORAGE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": "comments-postgresql"}}}' ]
   [ "$(query "$out" ConfigMap comments '"STORAGE_URL" in o["data"]')" = false ]
   [ "$(query "$out" Deployment comments "${c}[\"image\"]")" = \
     registry.example.com/prod/comments@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef ]
   [ "$(query "$out" Deployment comments '"replicas" in o["spec"]')" = false ]
   [ "$(query "$out" Deployment comments 'o["spec"]["strategy"]')" = \
     '{"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}, "type": "RollingUpdate"}' ]
-  [ "$(query "$out" Deployment comments "$c.get(\"volumeMounts\")")" = null ]
+  # No data volume with PostgreSQL: only the moderation tokens (ci/prod-values.yaml names them).
+  [ "$(query "$out" Deployment comments "[m[\"name\"] for m in $c.get(\"volumeMounts\", [])]")" = '["admin-tokens"]' ]
   [ "$(query "$out" HorizontalPodAutoscaler comments '[o["apiVersion"], o["spec"]["minReplicas"], o["spec"]["maxReplicas"]]')" = '["autoscaling/v2", 3, 12]' ]
   [ "$(query "$out" Deployment comments '[(t["topologyKey"], t["whenUnsatisfiable"]) for t in o["spec"]["template"]["spec"]["topologySpreadConstraints"]]')" = \
     '[["kubernetes.io/hostname", "DoNotSchedule"], ["topology.kubernetes.io/zone", "ScheduleAnyway"]]' ]
@@ -229,9 +230,10 @@ PY
 import sys, yaml
 problems = []
 for o in yaml.safe_load_all(open(sys.argv[1])):
-    if not o or o["kind"] not in ("Deployment", "StatefulSet", "Pod"):
+    if not o or o["kind"] not in ("Deployment", "StatefulSet", "Pod", "CronJob"):
         continue
-    pod = o["spec"] if o["kind"] == "Pod" else o["spec"]["template"]["spec"]
+    pod = {"Pod": lambda: o["spec"], "CronJob": lambda: o["spec"]["jobTemplate"]["spec"]["template"]["spec"]}.get(
+        o["kind"], lambda: o["spec"]["template"]["spec"])()
     where = f'{o["kind"]}/{o["metadata"]["name"]}'
     psc = pod.get("securityContext", {})
     if psc.get("runAsNonRoot") is not True: problems.append(f"{where}: runAsNonRoot")
@@ -249,4 +251,55 @@ PY
     echo "$f: $output"
     [ "$status" -eq 0 ]
   done
+}
+
+@test "admin.tokenSecret: the Secret's tokens key mounted read-only, ADMIN_TOKEN_FILE naming it" {
+  render "$out" -f "$CHART/ci/prod-values.yaml"
+  local pod='o["spec"]["template"]["spec"]'
+  [ "$(query "$out" ConfigMap comments 'o["data"]["ADMIN_TOKEN_FILE"]')" = /var/run/secrets/comments-admin/tokens ]
+  # The same volume as commentsctl render's (tests/ctl/render/render_test.cpp): key tokens, 0440.
+  [ "$(query "$out" Deployment comments "${pod}[\"volumes\"]")" = \
+    '[{"name": "admin-tokens", "secret": {"defaultMode": 288, "items": [{"key": "tokens", "path": "tokens"}], "secretName": "comments-admin-tokens"}}]' ]
+  [ "$(query "$out" Deployment comments "${pod}[\"containers\"][0][\"volumeMounts\"]")" = \
+    '[{"mountPath": "/var/run/secrets/comments-admin", "name": "admin-tokens", "readOnly": true}]' ]
+  # With SQLite, beside the data volume.
+  render "$out" --set admin.tokenSecret=moderators
+  [ "$(query "$out" Deployment comments "[v[\"name\"] for v in ${pod}[\"volumes\"]]")" = '["data", "admin-tokens"]' ]
+  # Never the tokens themselves: nothing in the output but the Secret's name.
+  ! grep -q 'kind: Secret' "$out"
+  # Unset (the default): no variable, no volume; the moderation API answers 404.
+  render "$out"
+  [ "$(query "$out" ConfigMap comments '"ADMIN_TOKEN_FILE" in o["data"]')" = false ]
+  [ "$(query "$out" Deployment comments "[v[\"name\"] for v in ${pod}[\"volumes\"]]")" = '["data"]' ]
+}
+
+@test "backup: a CronJob beside the service's pod, on its claim, hardened like the Deployment" {
+  render "$out" -f "$CHART/ci/sqlite-values.yaml"
+  run node "$VALIDATOR" "$out"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  local job='o["spec"]["jobTemplate"]["spec"]["template"]["spec"]'
+  [ "$(query "$out" CronJob comments-backup 'o["spec"]["schedule"]')" = "15 3 * * *" ]
+  [ "$(query "$out" CronJob comments-backup 'o["spec"]["concurrencyPolicy"]')" = Forbid ]
+  [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"args\"]")" = \
+    '["backup", "--storage", "sqlite:/var/lib/comments/comments.db", "--to", "/backup/comments.db"]' ]
+  [ "$(query "$out" CronJob comments-backup "[v[\"persistentVolumeClaim\"][\"claimName\"] for v in ${job}[\"volumes\"]]")" = \
+    '["comments-data", "comments-backups"]' ]
+  [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"image\"]")" = \
+    "$(query "$out" Deployment comments 'o["spec"]["template"]["spec"]["containers"][0]["image"]')" ]
+  # The claim is ReadWriteOnce: required on the node of a pod the Deployment selects.
+  [ "$(query "$out" CronJob comments-backup "${job}[\"affinity\"][\"podAffinity\"][\"requiredDuringSchedulingIgnoredDuringExecution\"][0][\"labelSelector\"][\"matchLabels\"]")" = \
+    "$(query "$out" Deployment comments 'o["spec"]["selector"]["matchLabels"]')" ]
+  # ...and its own pod is not one of them (the Service would route to it).
+  [ "$(query "$out" CronJob comments-backup 'o["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]')" = backup ]
+  for field in securityContext; do
+    [ "$(query "$out" CronJob comments-backup "${job}[\"$field\"]")" = \
+      "$(query "$out" Deployment comments "o[\"spec\"][\"template\"][\"spec\"][\"$field\"]")" ]
+    [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"$field\"]")" = \
+      "$(query "$out" Deployment comments "o[\"spec\"][\"template\"][\"spec\"][\"containers\"][0][\"$field\"]")" ]
+  done
+  # Off by default.
+  render "$out"
+  run query "$out" CronJob comments-backup 'o'
+  [ "$status" -ne 0 ]
 }

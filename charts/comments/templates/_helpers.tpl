@@ -101,6 +101,20 @@ a digest cannot), else by tag. Call with (dict "image" $img "defaultTag" $tag).
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.maxReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
 {{- end }}
 
+{{/* Where the moderation tokens' Secret is mounted, and ADMIN_TOKEN_FILE (its key "tokens"). */}}
+{{- define "comments.adminTokenDir" -}}
+/var/run/secrets/comments-admin
+{{- end }}
+{{- define "comments.adminTokenFile" -}}
+{{ include "comments.adminTokenDir" . }}/tokens
+{{- end }}
+
+{{- define "comments.backup.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "comments.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: backup
+{{- end }}
+
 {{- define "comments.postgresql.fullname" -}}
 {{- printf "%s-postgresql" (include "comments.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -163,6 +177,12 @@ checks fail the install with a sentence that says what to change.
 {{- fail "storage.type=postgres needs storage.postgres.existingSecret (a Secret holding the connection URL) or postgresql.enabled=true (the bundled database)" }}
 {{- end }}
 {{- end }}
+{{- if and $v.backup.enabled (ne $v.storage.type "sqlite") }}
+{{- fail "backup.enabled=true with storage.type=postgres: the backup CronJob runs comments-service backup, which copies a SQLite file; back up PostgreSQL with pg_dump or your database's own backups (docs/operations.md, Back up)" }}
+{{- end }}
+{{- if and $v.backup.enabled (not $v.backup.existingClaim) }}
+{{- fail "backup.enabled=true needs backup.existingClaim: a PersistentVolumeClaim you created to receive the copies" }}
+{{- end }}
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling.minReplicas=%d is greater than autoscaling.maxReplicas=%d" (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- end }}
@@ -198,6 +218,7 @@ EMAIL_VISIBILITY: emailVisibility
 LOG_LEVEL: logLevel
 LOG_FORMAT: logFormat
 ADMIN_PORT: adminPort
+ADMIN_TOKEN_FILE: admin.tokenSecret
 SHUTDOWN_DELAY: shutdown.delay
 DRAIN_TIMEOUT: shutdown.drainTimeout
 IMAGE_DIGEST: image.digest

@@ -1,6 +1,7 @@
 // What render produces for each shape of environment, read back as YAML.
 #include "commands/render.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
@@ -72,6 +73,76 @@ TEST_CASE("PostgreSQL under an autoscaler: URL from the Secret, no fixed replica
   REQUIRE(from.size() == 2);
   CHECK(from[1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
             .as<std::string>() == "ingress-nginx");
+}
+
+TEST_CASE("the moderation tokens' Secret is mounted read-only and named by ADMIN_TOKEN_FILE",
+          "[render]") {
+  // PostgreSQL: the tokens are the pod's only volume.
+  const auto docs = render_docs(specs_dir / "postgresql-autoscaling.yaml", "prod");
+  CHECK(config_value(docs, "ADMIN_TOKEN_FILE") == "/var/run/secrets/comments-admin/tokens");
+  const auto pod = pod_of(docs);
+  REQUIRE(pod["volumes"].size() == 1);
+  const auto secret = pod["volumes"][0]["secret"];
+  CHECK(pod["volumes"][0]["name"].as<std::string>() == "admin-tokens");
+  CHECK(secret["secretName"].as<std::string>() == "comments-admin-tokens");
+  CHECK(secret["items"][0]["key"].as<std::string>() == "tokens");
+  CHECK(secret["items"][0]["path"].as<std::string>() == "tokens");
+  CHECK(secret["defaultMode"].as<int>() == 0440);
+  const auto mounts = pod["containers"][0]["volumeMounts"];
+  REQUIRE(mounts.size() == 1);
+  CHECK(mounts[0]["mountPath"].as<std::string>() == "/var/run/secrets/comments-admin");
+  CHECK(mounts[0]["readOnly"].as<bool>());
+  // SQLite: beside the data volume.
+  const auto sqlite = pod_of(render_docs(specs_dir / "sqlite-everything.yaml", "guestbook"));
+  CHECK(sqlite["volumes"].size() == 2);
+  CHECK(sqlite["containers"][0]["volumeMounts"].size() == 2);
+  // No Secret named: no mount, no variable (the moderation API answers 404).
+  const auto dev = render_docs(source_dir / "k8s/comments.yaml", "dev");
+  CHECK(config_value(dev, "ADMIN_TOKEN_FILE") == "<absent>");
+  CHECK(pod_of(dev)["volumes"].size() == 1);
+}
+
+TEST_CASE("the backup CronJob copies the data claim beside the service's pod, hardened alike",
+          "[render]") {
+  const auto docs = render_docs(specs_dir / "sqlite-everything.yaml", "guestbook");
+  const auto cron = find_kind(docs, "CronJob");
+  CHECK(cron["metadata"]["name"].as<std::string>() == "guestbook-backup");
+  CHECK(cron["spec"]["schedule"].as<std::string>() == "30 2 * * *");
+  CHECK(cron["spec"]["concurrencyPolicy"].as<std::string>() == "Forbid");
+  const auto pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+  const auto c = pod["containers"][0];
+  CHECK(c["image"].as<std::string>() == pod_of(docs)["containers"][0]["image"].as<std::string>());
+  CHECK(c["args"].as<Strings>() == Strings{"backup", "--storage",
+                                           "sqlite:/var/lib/comments/comments.db", "--to",
+                                           "/backup/comments.db"});
+  // The same claim as the service, and the backup claim.
+  CHECK(pod["volumes"][0]["persistentVolumeClaim"]["claimName"].as<std::string>() ==
+        "guestbook-data");
+  CHECK(pod["volumes"][1]["persistentVolumeClaim"]["claimName"].as<std::string>() ==
+        "guestbook-backups");
+  CHECK(c["volumeMounts"][0]["mountPath"].as<std::string>() == "/var/lib/comments");
+  CHECK(c["volumeMounts"][1]["mountPath"].as<std::string>() == "/backup");
+  // ReadWriteOnce: on the node of the service's pod, which carries the selector labels.
+  const auto term =
+      pod["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+  CHECK(term["topologyKey"].as<std::string>() == "kubernetes.io/hostname");
+  const auto selector = find_kind(docs, "Deployment")["spec"]["selector"]["matchLabels"];
+  CHECK(YAML::Dump(term["labelSelector"]["matchLabels"]) == YAML::Dump(selector));
+  // ...while the backup's own pod must not match that selector (the Service would route to it).
+  const auto labels = cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"];
+  CHECK(labels["app.kubernetes.io/name"].as<std::string>() == "guestbook-backup");
+  CHECK(labels["app.kubernetes.io/component"].as<std::string>() == "backup");
+  // The Deployment's hardening, exactly.
+  const auto service_pod = pod_of(docs);
+  CHECK(YAML::Dump(pod["securityContext"]) == YAML::Dump(service_pod["securityContext"]));
+  CHECK(YAML::Dump(c["securityContext"]) ==
+        YAML::Dump(service_pod["containers"][0]["securityContext"]));
+  CHECK(c["securityContext"]["runAsUser"].as<int>() == 65532);
+  CHECK(c["securityContext"]["readOnlyRootFilesystem"].as<bool>());
+  CHECK(pod["automountServiceAccountToken"].as<bool>() == false);
+  // Off by default.
+  const auto minimal = kinds(render_docs(specs_dir / "sqlite-minimal.yaml", "test"));
+  CHECK(std::find(minimal.begin(), minimal.end(), "CronJob") == minimal.end());
 }
 
 namespace {

@@ -285,6 +285,46 @@ TEST_CASE("settings that contradict each other are refused", "[validate]") {
         Lines{"spec.yaml:6:3: ingress.host is required (here or in defaults)"});
 }
 
+TEST_CASE("the moderation tokens come from a Secret, never from config", "[validate]") {
+  CHECK(problems(dev_with("    admin: {tokenSecret: comments-admin-tokens}\n")).empty());
+  CHECK(problems(dev_with("    admin: {tokenSecret: Admin_Tokens}\n")) ==
+        Lines{"spec.yaml:8:26: admin.tokenSecret must be a DNS name: lowercase letters, digits, "
+              "'-' and '.', such as comments.example.com, not \"Admin_Tokens\""});
+  // A path in config would point at a file nothing mounts.
+  CHECK(problems(dev_with("    config: {ADMIN_TOKEN_FILE: /tokens}\n")) ==
+        Lines{"spec.yaml:8:14: config.ADMIN_TOKEN_FILE: is derived from admin.tokenSecret; set "
+              "that instead"});
+}
+
+TEST_CASE("the backup CronJob needs SQLite, a claim and a cron schedule", "[validate]") {
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: comments-backup}\n")).empty());
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, schedule: \"*/15 1-5 * * "
+                          "MON-FRI\"}\n"))
+            .empty());
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, schedule: \"@daily\"}\n"))
+            .empty());
+  CHECK(problems(dev_with("    backup: {enabled: true}\n")) ==
+        Lines{"spec.yaml:6:3: backup.claimName is required (here or in defaults)"});
+  CHECK(problems(
+            dev_with("    backup: {enabled: true, claimName: b, schedule: \"every night\"}\n")) ==
+        Lines{"spec.yaml:8:53: backup.schedule must be a cron schedule of five fields (minute hour "
+              "day-of-month month day-of-week, e.g. \"0 3 * * *\") or @daily, @hourly, @weekly, "
+              "..., not \"every night\""});
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, schedule: \"0 3 * *\"}\n"))
+            .size() == 1);
+  CHECK(
+      problems(dev_with("    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n"
+                        "    backup: {enabled: true, claimName: b}\n")) ==
+      Lines{"spec.yaml:9:23: backup needs storage.backend sqlite: comments-service backup copies "
+            "a SQLite file; back up PostgreSQL with pg_dump or the database's own backups "
+            "(docs/operations.md, Back up, PostgreSQL) (environment dev)"});
+  // Off (the default), PostgreSQL and no claim are fine.
+  CHECK(
+      problems(dev_with("    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n"
+                        "    backup: {enabled: false}\n"))
+          .empty());
+}
+
 TEST_CASE("a file that is not there is reported, not thrown", "[validate]") {
   schema::Diagnostics diags;
   CHECK_FALSE(spec::load_spec("/nonexistent/comments.yaml", diags));
