@@ -17,6 +17,7 @@
 #include "service/moderation/tokens.hpp"
 #include "service/shutdown/shutdown.hpp"
 #include "service/store/storage.hpp"
+#include "service/transfer/transfer.hpp"
 
 namespace {
 
@@ -158,6 +159,14 @@ int main(int argc, char** argv) {
       return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
     case config::Command::Kind::backup:
       return backup::run(cmd.config.storage, cmd.backup.to);
+    case config::Command::Kind::export_data:
+    case config::Command::Kind::import_data: {
+      const auto& c = cmd.config;
+      const store::OpenOptions options{c.sqlite_synchronous, c.storage_password_file, 1};
+      return cmd.kind == config::Command::Kind::export_data
+                 ? transfer::run_export(c.storage, options, cmd.transfer.to)
+                 : transfer::run_import(c.storage, options, cmd.transfer.from);
+    }
     case config::Command::Kind::settings:
       config::print_settings(std::cout);
       return 0;

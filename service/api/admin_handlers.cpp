@@ -43,38 +43,6 @@ const std::vector<Transition>& transitions() {
   return all;
 }
 
-void append_comment(std::string& out, const store::StoredComment& c) {
-  fmt::format_to(std::back_inserter(out), "{{\"id\":{},\"content_id\":", c.id);
-  append_json_string(out, c.content_id);
-  out += ",\"email\":";
-  append_json_string(out, c.email);
-  out += ",\"comment\":";
-  append_json_string(out, c.text);
-  out += ",\"created_at\":";
-  append_timestamp(out, c.created_at_ms);
-  fmt::format_to(std::back_inserter(out), ",\"state\":\"{}\"}}", store::to_string(c.state));
-}
-
-void append_block(std::string& out, const store::Block& b) {
-  fmt::format_to(std::back_inserter(out), "{{\"id\":{},\"kind\":\"{}\",\"value\":", b.id, b.kind);
-  append_json_string(out, b.value);
-  out += ",\"created_at\":";
-  append_timestamp(out, b.created_at_ms);
-  out += '}';
-}
-
-void append_audit(std::string& out, const store::AuditEntry& e) {
-  fmt::format_to(std::back_inserter(out), "{{\"id\":{},\"at\":", e.id);
-  append_timestamp(out, e.at_ms);
-  out += ",\"actor\":";
-  append_json_string(out, e.actor);
-  out += ",\"action\":";
-  append_json_string(out, e.action);
-  out += ",\"target\":";
-  append_json_string(out, e.target);
-  out += '}';
-}
-
 // {"<key>":[items…],"next_cursor":"<id>"|null}: items holds up to limit+1 entries, the extra
 // one saying that there is a next page, which starts below the last id shown.
 template <typename T, typename Append>

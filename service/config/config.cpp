@@ -164,6 +164,18 @@ ParseOutcome parse(int argc, const char* const* argv) {
                 "runs (PostgreSQL: pg_dump, see docs/operations.md)");
   backup->add_option("--to", cmd.backup.to, "The copy's path (replaced atomically)")->required();
   backup->fallthrough();  // --storage may follow the subcommand's name
+  auto* exporter = app.add_subcommand(
+      "export", "Write everything --storage holds (comments in every state, blocks, the audit log) "
+                "as NDJSON, to move it to another storage (docs/operations.md)");
+  exporter->add_option("--to", cmd.transfer.to, "The file to write (replaced atomically); - is stdout")
+      ->capture_default_str();
+  exporter->fallthrough();
+  auto* importer = app.add_subcommand(
+      "import", "Read an export into --storage in one transaction, keeping ids and timestamps; "
+                "what is there already is left as it is");
+  importer->add_option("--from", cmd.transfer.from, "The file to read; - is stdin")
+      ->capture_default_str();
+  importer->fallthrough();
   auto* list = app.add_subcommand(
       "settings", "Print every setting (flag, variable, default, format, help) as JSON");
 
@@ -206,6 +218,10 @@ ParseOutcome parse(int argc, const char* const* argv) {
     cmd.kind = Command::Kind::settings;
   } else if (backup->parsed()) {
     cmd.kind = Command::Kind::backup;
+  } else if (exporter->parsed()) {
+    cmd.kind = Command::Kind::export_data;
+  } else if (importer->parsed()) {
+    cmd.kind = Command::Kind::import_data;
   } else if (hc->parsed()) {
     cmd.kind = Command::Kind::healthcheck;
     cmd.healthcheck.timeout = *timeout.parse(hc_timeout);

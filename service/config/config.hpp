@@ -21,13 +21,21 @@ struct BackupCommand {
   std::string to;  // the copy's path
 };
 
+struct TransferCommand {
+  std::string to = "-";    // export: the file written ("-": stdout)
+  std::string from = "-";  // import: the file read ("-": stdin)
+};
+
 // What the command line asked for: serve (with a configuration), check the configuration and
-// exit, print the settings table, probe a running service, or copy its SQLite database.
+// exit, print the settings table, probe a running service, copy its SQLite database, or export
+// or import its data.
 struct Command {
-  enum class Kind { serve, check, settings, healthcheck, backup } kind = Kind::serve;
+  enum class Kind { serve, check, settings, healthcheck, backup, export_data, import_data } kind =
+      Kind::serve;
   Config config;
   HealthcheckCommand healthcheck;
   BackupCommand backup;
+  TransferCommand transfer;
 };
 
 // Either a command to run, or the exit code to leave with (0 after --help/--version,

@@ -7,8 +7,10 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "service/store/errors.hpp"
@@ -49,6 +51,7 @@ struct StoredComment {
   std::string text;
   std::int64_t created_at_ms = 0;
   State state = State::visible;
+  bool operator==(const StoredComment&) const = default;
 };
 
 // Comments across contents with id < before_id (0: no bound), newest first.
@@ -65,6 +68,7 @@ struct Block {
   std::string kind;
   std::string value;
   std::int64_t created_at_ms = 0;
+  bool operator==(const Block&) const = default;
 };
 
 // One admin action: who (the token's name), what, on what, when.
@@ -74,7 +78,50 @@ struct AuditEntry {
   std::string actor;
   std::string action;
   std::string target;
+  bool operator==(const AuditEntry&) const = default;
 };
+
+// Everything a backend holds, each kind in id order: what export writes and import reads.
+struct Snapshot {
+  std::vector<StoredComment> comments;
+  std::vector<Block> blocks;
+  std::vector<AuditEntry> audit;
+};
+
+// Of the records of one kind given to import: how many it added, how many were there already.
+struct ImportTally {
+  std::size_t added = 0;
+  std::size_t present = 0;
+};
+struct ImportResult {
+  ImportTally comments;
+  ImportTally blocks;
+  ImportTally audit;
+};
+
+// Import found a record whose id (or, for a block, whose kind and value) the backend already
+// holds with different content. Nothing was imported.
+class ImportConflict : public std::runtime_error {
+ public:
+  ImportConflict(std::string kind, std::int64_t id, const std::string& what)
+      : std::runtime_error(what), kind_(std::move(kind)), id_(id) {}
+  const std::string& kind() const { return kind_; }  // "comment", "block" or "audit"
+  std::int64_t id() const { return id_; }            // the id in the imported data
+
+ private:
+  std::string kind_;
+  std::int64_t id_;
+};
+
+// What import adds: the records of `incoming` that `existing` lacks. `existing` holds at least
+// every stored record with an id of `incoming` (and every block with one of its kinds and
+// values). Throws ImportConflict for the first record stored differently: comments, then blocks,
+// then audit entries, each in the order given.
+struct ImportPlan {
+  Snapshot add;
+  ImportResult result;
+};
+ImportPlan plan_import(const Snapshot& incoming, const Snapshot& existing);
 
 // How a process that caches lists hears of comments that other processes committed (see
 // Backend::watch). Called from a thread of the backend's own.
@@ -134,6 +181,15 @@ class Backend {
   virtual void record(const AuditEntry& entry) = 0;
   // Entries with id < before_id (0: no bound), newest first.
   virtual std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) = 0;
+
+  // Export and import (comments-service export/import). snapshot() reads everything as of one
+  // moment. import() stores the records it lacks with their ids, timestamps and states, all in
+  // one transaction, leaving records already there untouched (so importing twice changes nothing),
+  // and moves id generation past every imported id. It refuses (ImportConflict, nothing stored)
+  // a record whose id is stored with different content.
+  virtual Snapshot snapshot() = 0;
+  virtual ImportResult import(const Snapshot& data) = 0;
+
   // Starts reporting other processes' writes to observer, which must outlive the backend. A
   // backend no one else writes to (exclusive) is in sync forever; that is the default.
   virtual void watch(ChangeObserver& observer) {

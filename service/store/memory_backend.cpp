@@ -150,4 +150,43 @@ std::vector<AuditEntry> MemoryBackend::audit(std::int64_t before_id, std::size_t
   return out;
 }
 
+Snapshot MemoryBackend::snapshot() {
+  std::shared_lock lock(mutex_);
+  return copy_all();
+}
+
+Snapshot MemoryBackend::copy_all() const {
+  Snapshot out;
+  for (const auto& [id, c] : by_id_) {
+    out.comments.push_back(c);
+  }
+  for (const auto& [id, b] : blocks_) {
+    out.blocks.push_back(b);
+  }
+  for (const auto& [id, a] : audit_) {
+    out.audit.push_back(a);
+  }
+  return out;
+}
+
+ImportResult MemoryBackend::import(const Snapshot& data) {
+  std::unique_lock lock(mutex_);
+  auto plan = plan_import(data, copy_all());
+  for (const auto& c : plan.add.comments) {
+    by_id_.emplace(c.id, c);
+    auto& ids = by_content_[c.content_id];
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), c.id), c.id);
+    next_id_ = std::max(next_id_, c.id + 1);
+  }
+  for (const auto& b : plan.add.blocks) {
+    blocks_.emplace(b.id, b);
+    next_block_ = std::max(next_block_, b.id + 1);
+  }
+  for (const auto& a : plan.add.audit) {
+    audit_.emplace(a.id, a);
+    next_audit_ = std::max(next_audit_, a.id + 1);
+  }
+  return plan.result;
+}
+
 }  // namespace comments::store

@@ -27,9 +27,12 @@ class MemoryBackend : public Backend {
   bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
+  Snapshot snapshot() override;
+  ImportResult import(const Snapshot& data) override;
 
  private:
   void append_audit(const AuditEntry& entry);  // with mutex_ held exclusively
+  Snapshot copy_all() const;                   // with mutex_ held
 
   std::shared_mutex mutex_;
   std::int64_t next_id_ = 1;

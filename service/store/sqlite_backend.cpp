@@ -148,6 +148,8 @@ std::string column_text(sqlite3_stmt* stmt, int col) {
   return p != nullptr ? std::string(p, static_cast<std::size_t>(n)) : std::string();
 }
 
+constexpr const char* kAllBlocks = "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id";
+
 // One ad-hoc statement (moderation is rare: prepared per call), its parameters bound in order.
 class Query {
  public:
@@ -185,6 +187,13 @@ class Query {
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const { return column_text(stmt_, col); }
   int changes() const { return sqlite3_changes(db_); }
+  // Ready to run again with new parameters.
+  Query& reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    n_ = 0;
+    return *this;
+  }
 
  private:
   sqlite3* db_;
@@ -201,6 +210,11 @@ void insert_audit(sqlite3* db, const AuditEntry& entry) {
 StoredComment stored_comment(const Query& q) {
   return StoredComment{q.integer(0), q.text(1), q.text(2), q.text(3), q.integer(4),
                        state_from_string(q.text(5)).value_or(State::hidden)};
+}
+
+Block block_row(const Query& q) { return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)}; }
+AuditEntry audit_row(const Query& q) {
+  return AuditEntry{q.integer(0), q.integer(1), q.text(2), q.text(3), q.text(4)};
 }
 
 }  // namespace
@@ -474,7 +488,7 @@ Block SqliteBackend::add_block(const Block& block, const AuditEntry& audit) {
     if (!q.step("read block")) {
       throw StoreError(errc::internal, "sqlite: the block just added is not there");
     }
-    return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)};
+    return block_row(q);
   });
 }
 
@@ -495,9 +509,9 @@ std::vector<Block> SqliteBackend::blocks() {
   sqlite::Connection c = take_reader();
   std::vector<Block> out;
   {
-    Query q(c.db, "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id");
+    Query q(c.db, kAllBlocks);
     while (q.step("list blocks")) {
-      out.push_back(Block{q.integer(0), q.text(1), q.text(2), q.integer(3)});
+      out.push_back(block_row(q));
     }
   }
   give_back(std::move(c));
@@ -532,11 +546,96 @@ std::vector<AuditEntry> SqliteBackend::audit(std::int64_t before_id, std::size_t
             " ORDER BY id DESC LIMIT ?2");
     q.bind(before_id).bind(static_cast<std::int64_t>(limit));
     while (q.step("list audit entries")) {
-      out.push_back(AuditEntry{q.integer(0), q.integer(1), q.text(2), q.text(3), q.text(4)});
+      out.push_back(audit_row(q));
     }
   }
   give_back(std::move(c));
   return out;
+}
+
+namespace {
+
+constexpr const char* kAllComments =
+    "SELECT id, content_id, email, comment, created_at_ms, state FROM comments ORDER BY id";
+constexpr const char* kAllAudit = "SELECT id, at_ms, actor, action, target FROM audit ORDER BY id";
+
+
+}  // namespace
+
+Snapshot SqliteBackend::snapshot() {
+  sqlite::Connection c = take_reader();
+  Snapshot out;
+  // One read transaction: the three tables as of one commit.
+  exec(c.db, "BEGIN");
+  try {
+    Query comments(c.db, kAllComments);
+    while (comments.step("export comments")) {
+      out.comments.push_back(stored_comment(comments));
+    }
+    Query blocks(c.db, kAllBlocks);
+    while (blocks.step("export blocks")) {
+      out.blocks.push_back(block_row(blocks));
+    }
+    Query audit(c.db, kAllAudit);
+    while (audit.step("export audit log")) {
+      out.audit.push_back(audit_row(audit));
+    }
+  } catch (...) {
+    sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec(c.db, "COMMIT");
+  give_back(std::move(c));
+  return out;
+}
+
+ImportResult SqliteBackend::import(const Snapshot& data) {
+  return write([&](sqlite3* db) {
+    Snapshot existing;
+    {
+      Query q(db,
+              "SELECT id, content_id, email, comment, created_at_ms, state FROM comments"
+              " WHERE id = ?1");
+      for (const auto& c : data.comments) {
+        if (q.reset().bind(c.id).step("read comment")) {
+          existing.comments.push_back(stored_comment(q));
+        }
+      }
+    }
+    {
+      Query q(db, kAllBlocks);
+      while (q.step("read blocks")) {
+        existing.blocks.push_back(block_row(q));
+      }
+    }
+    {
+      Query q(db, "SELECT id, at_ms, actor, action, target FROM audit WHERE id = ?1");
+      for (const auto& a : data.audit) {
+        if (q.reset().bind(a.id).step("read audit entry")) {
+          existing.audit.push_back(audit_row(q));
+        }
+      }
+    }
+    const auto plan = plan_import(data, existing);
+    // Explicit ids: SQLite gives later rows max(id) + 1, so new comments follow imported ones.
+    Query comments(db,
+                   "INSERT INTO comments (id, content_id, email, comment, created_at_ms, state)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& c : plan.add.comments) {
+      comments.reset().bind(c.id).bind(c.content_id).bind(c.email).bind(c.text);
+      comments.bind(c.created_at_ms).bind(to_string(c.state)).step("import comment");
+    }
+    Query blocks(db, "INSERT INTO blocks (id, kind, value, created_at_ms) VALUES (?1, ?2, ?3, ?4)");
+    for (const auto& b : plan.add.blocks) {
+      blocks.reset().bind(b.id).bind(b.kind).bind(b.value).bind(b.created_at_ms).step("import block");
+    }
+    Query audit(db, "INSERT INTO audit (id, at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)");
+    for (const auto& a : plan.add.audit) {
+      audit.reset().bind(a.id).bind(a.at_ms).bind(a.actor).bind(a.action).bind(a.target);
+      audit.step("import audit entry");
+    }
+    return plan.result;
+  });
 }
 
 }  // namespace comments::store

@@ -51,6 +51,8 @@ class SqliteBackend : public Backend {
   bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
+  Snapshot snapshot() override;
+  ImportResult import(const Snapshot& data) override;
 
  private:
   template <typename F>

@@ -24,6 +24,8 @@ constexpr auto kStatementDeadline = 5s;  // the server gives up 1 s earlier (sta
 constexpr auto kPingDeadline = kStatementDeadline;
 constexpr auto kPoolWait = 2s;
 constexpr auto kRetryDownAfter = 500ms;  // while down, one probe per this interval
+// Export and import read or write every row in one transaction, without the statement timeout.
+constexpr auto kTransferDeadline = std::chrono::milliseconds(std::chrono::hours(1));
 
 // Why the lock: ids come from a sequence, and a transaction can draw a lower id and commit after
 // one that drew a higher id (on another replica, or in a slower transaction). A reader would then
@@ -309,6 +311,14 @@ StoredComment stored_comment(const pg::Result& r, int row) {
                        state_from_string(r.text(row, 5)).value_or(State::hidden)};
 }
 
+Block block_row(const pg::Result& r, int row) {
+  return Block{r.integer(row, 0), r.text(row, 1), r.text(row, 2), r.integer(row, 3)};
+}
+AuditEntry audit_row(const pg::Result& r, int row) {
+  return AuditEntry{r.integer(row, 0), r.integer(row, 1), r.text(row, 2), r.text(row, 3),
+                    r.text(row, 4)};
+}
+
 }  // namespace
 
 std::vector<StoredComment> PostgresBackend::moderation_list(const ModerationQuery& query) {
@@ -354,7 +364,7 @@ Block PostgresBackend::add_block(const Block& block, const AuditEntry& audit) {
   if (r.rows() == 0) {
     throw StoreError(errc::internal, "PostgreSQL returned no block");
   }
-  return Block{r.integer(0, 0), r.text(0, 1), r.text(0, 2), r.integer(0, 3)};
+  return block_row(r, 0);
 }
 
 bool PostgresBackend::remove_block(std::int64_t id, const AuditEntry& audit) {
@@ -375,7 +385,7 @@ std::vector<Block> PostgresBackend::blocks() {
                     {});
   std::vector<Block> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back(Block{r.integer(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)});
+    out.push_back(block_row(r, i));
   }
   return out;
 }
@@ -406,10 +416,153 @@ std::vector<AuditEntry> PostgresBackend::audit(std::int64_t before_id, std::size
                     {before.c_str(), count.c_str()});
   std::vector<AuditEntry> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back(AuditEntry{r.integer(i, 0), r.integer(i, 1), r.text(i, 2), r.text(i, 3),
-                             r.text(i, 4)});
+    out.push_back(audit_row(r, i));
   }
   return out;
+}
+
+namespace {
+
+constexpr const char* kCommentColumns = "id, content_id, email, comment, created_at_ms, state";
+constexpr const char* kBlockColumns = "id, kind, value, created_at_ms";
+constexpr const char* kAuditColumns = "id, at_ms, actor, action, target";
+
+// The three tables' rows as results[first], [first + 1] and [first + 2].
+Snapshot snapshot_of(const std::vector<pg::Result>& results, std::size_t first) {
+  Snapshot out;
+  const auto& comments = results[first];
+  for (int i = 0; i < comments.rows(); ++i) {
+    out.comments.push_back(stored_comment(comments, i));
+  }
+  const auto& blocks = results[first + 1];
+  for (int i = 0; i < blocks.rows(); ++i) {
+    out.blocks.push_back(block_row(blocks, i));
+  }
+  const auto& audit = results[first + 2];
+  for (int i = 0; i < audit.rows(); ++i) {
+    out.audit.push_back(audit_row(audit, i));
+  }
+  return out;
+}
+
+// Moves a table's identity past its largest id, so that new rows never collide with imported ones.
+std::string advance_identity(const std::string& table) {
+  return "SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), max(id)) FROM " + table +
+         " HAVING max(id) IS NOT NULL";
+}
+
+}  // namespace
+
+Snapshot PostgresBackend::snapshot() {
+  const std::string comments = fmt::format("SELECT {} FROM comments ORDER BY id", kCommentColumns);
+  const std::string blocks = fmt::format("SELECT {} FROM blocks ORDER BY id", kBlockColumns);
+  const std::string audit = fmt::format("SELECT {} FROM audit ORDER BY id", kAuditColumns);
+  // One snapshot of the three tables, however the replicas write meanwhile.
+  const std::vector<pg::Statement> transaction{
+      {nullptr, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}},
+      {nullptr, "SET LOCAL statement_timeout = 0", {}},
+      {nullptr, comments.c_str(), {}},
+      {nullptr, blocks.c_str(), {}},
+      {nullptr, audit.c_str(), {}},
+      {nullptr, "COMMIT", {}}};
+  return execute(readers_, pg::Effect::none, kTransferDeadline,
+                 [&](pg::Session& s, pg::Deadline deadline) {
+                   return snapshot_of(s.run(transaction, deadline), 2);
+                 });
+}
+
+ImportResult PostgresBackend::import(const Snapshot& data) {
+  pg::ArrayLiteral comment_ids;
+  for (const auto& c : data.comments) {
+    comment_ids.add(c.id);
+  }
+  pg::ArrayLiteral audit_ids;
+  for (const auto& a : data.audit) {
+    audit_ids.add(a.id);
+  }
+  const std::string comment_ids_param = comment_ids.str();
+  const std::string audit_ids_param = audit_ids.str();
+  const std::string existing_comments =
+      fmt::format("SELECT {} FROM comments WHERE id = ANY ($1::bigint[]) ORDER BY id", kCommentColumns);
+  const std::string existing_blocks = fmt::format("SELECT {} FROM blocks ORDER BY id", kBlockColumns);
+  const std::string existing_audit =
+      fmt::format("SELECT {} FROM audit WHERE id = ANY ($1::bigint[]) ORDER BY id", kAuditColumns);
+  // Replicas may read meanwhile, but nobody writes: the rows read here stay as read until COMMIT,
+  // and no comment draws an id while imported ids are being placed.
+  const std::vector<pg::Statement> read{
+      {nullptr, "BEGIN", {}},
+      {nullptr, "SET LOCAL statement_timeout = 0", {}},
+      {nullptr, "LOCK TABLE comments, blocks, audit IN SHARE ROW EXCLUSIVE MODE", {}},
+      {nullptr, existing_comments.c_str(), {comment_ids_param.c_str()}},
+      {nullptr, existing_blocks.c_str(), {}},
+      {nullptr, existing_audit.c_str(), {audit_ids_param.c_str()}}};
+  return execute(readers_, pg::Effect::commits, kTransferDeadline,
+                 [&](pg::Session& s, pg::Deadline deadline) {
+    std::optional<ImportPlan> plan;
+    try {
+      plan = plan_import(data, snapshot_of(s.run(read, deadline), 3));
+    } catch (const ImportConflict&) {
+      s.run(std::vector<pg::Statement>{{nullptr, "ROLLBACK", {}}}, deadline);
+      throw;
+    }
+    pg::ArrayLiteral c_id, c_content, c_email, c_text, c_at, c_state;
+    for (const auto& c : plan->add.comments) {
+      c_id.add(c.id);
+      c_content.add(c.content_id);
+      c_email.add(c.email);
+      c_text.add(c.text);
+      c_at.add(c.created_at_ms);
+      c_state.add(to_string(c.state));
+    }
+    pg::ArrayLiteral b_id, b_kind, b_value, b_at;
+    for (const auto& b : plan->add.blocks) {
+      b_id.add(b.id);
+      b_kind.add(b.kind);
+      b_value.add(b.value);
+      b_at.add(b.created_at_ms);
+    }
+    pg::ArrayLiteral a_id, a_at, a_actor, a_action, a_target;
+    for (const auto& a : plan->add.audit) {
+      a_id.add(a.id);
+      a_at.add(a.at_ms);
+      a_actor.add(a.actor);
+      a_action.add(a.action);
+      a_target.add(a.target);
+    }
+    const std::vector<std::string> p{c_id.str(),  c_content.str(), c_email.str(), c_text.str(),
+                                     c_at.str(),  c_state.str(),   b_id.str(),    b_kind.str(),
+                                     b_value.str(), b_at.str(),    a_id.str(),    a_at.str(),
+                                     a_actor.str(), a_action.str(), a_target.str()};
+    const std::string comments_sequence = advance_identity("comments");
+    const std::string blocks_sequence = advance_identity("blocks");
+    const std::string audit_sequence = advance_identity("audit");
+    const std::vector<pg::Statement> write{
+        {nullptr,
+         "INSERT INTO comments (id, content_id, email, comment, created_at_ms, state)"
+         " OVERRIDING SYSTEM VALUE SELECT i, c, e, t, m, s FROM unnest($1::bigint[], $2::text[],"
+         " $3::text[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS r(i, c, e, t, m, s, n)"
+         " ORDER BY n",
+         {p[0].c_str(), p[1].c_str(), p[2].c_str(), p[3].c_str(), p[4].c_str(), p[5].c_str()}},
+        {nullptr,
+         "INSERT INTO blocks (id, kind, value, created_at_ms) OVERRIDING SYSTEM VALUE"
+         " SELECT i, k, v, m FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])"
+         " WITH ORDINALITY AS r(i, k, v, m, n) ORDER BY n",
+         {p[6].c_str(), p[7].c_str(), p[8].c_str(), p[9].c_str()}},
+        {nullptr,
+         "INSERT INTO audit (id, at_ms, actor, action, target) OVERRIDING SYSTEM VALUE"
+         " SELECT i, m, w, a, t FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
+         " $5::text[]) WITH ORDINALITY AS r(i, m, w, a, t, n) ORDER BY n",
+         {p[10].c_str(), p[11].c_str(), p[12].c_str(), p[13].c_str(), p[14].c_str()}},
+        {nullptr, comments_sequence.c_str(), {}},
+        {nullptr, blocks_sequence.c_str(), {}},
+        {nullptr, audit_sequence.c_str(), {}},
+        {nullptr, "COMMIT", {}}};
+    auto results = s.run(write, deadline);
+    if (results.back().command != "COMMIT") {
+      throw StoreError(errc::internal, "PostgreSQL did not commit the import");
+    }
+    return plan->result;
+  });
 }
 
 }  // namespace comments::store

@@ -49,6 +49,8 @@ class PostgresBackend : public Backend {
   bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
+  Snapshot snapshot() override;
+  ImportResult import(const Snapshot& data) override;
   // Listens for other replicas' changes (changes.hpp) on a session and thread of its own.
   void watch(ChangeObserver& observer) override;
 

@@ -317,3 +317,87 @@ TEST_CASE("SQLite migrates a database of the first schema, keeping its comments 
   CHECK(b->change_state(page.comments[0].id, visible, State::hidden, audit)->state == State::visible);
   CHECK(b->list("1", 0, 10).comments.empty());
 }
+
+TEST_CASE("backends import an export exactly, once, and refuse a conflicting record") {
+  const auto name = GENERATE(from_range(backend_names()));
+  CAPTURE(name);
+  TempDir dir;
+  auto b = open_backend(name, dir);
+  // Ids above everything stored, so that a shared PostgreSQL database needs no cleaning.
+  const auto stored = b->snapshot();
+  std::int64_t base = 0;
+  for (const auto& c : stored.comments) {
+    base = std::max(base, c.id);
+  }
+  for (const auto& x : stored.blocks) {
+    base = std::max(base, x.id);
+  }
+  for (const auto& e : stored.audit) {
+    base = std::max(base, e.id);
+  }
+  base += 1000;
+  const auto content = fresh_content("imported");
+  const auto spammer = fresh_content("spammer") + "@example.com";
+  Snapshot data;
+  data.comments = {{base + 1, content, "1@example.com", "first", 1'600'000'000'001, State::visible},
+                   {base + 2, content, "2@example.com", "hidden one", 1'600'000'000'002, State::hidden},
+                   {base + 4, content, "", "", 1'600'000'000'004, State::deleted},
+                   {base + 5, content, "5@example.com", "waiting", 1'600'000'000'005, State::pending},
+                   {base + 6, content, "6@example.com", "Grüße ✓ 🎉", 1'600'000'000'006, State::visible}};
+  data.blocks = {{base + 1, "email", spammer, 1'600'000'000'007}};
+  data.audit = {{base + 1, 1'600'000'000'008, "alice", "hide", "comment " + std::to_string(base + 2)}};
+
+  auto first = b->import(data);
+  CHECK(first.comments.added == 5);
+  CHECK(first.comments.present == 0);
+  CHECK(first.blocks.added == 1);
+  CHECK(first.audit.added == 1);
+  const auto listed = b->list(content, 0, 100).comments;
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].id == base + 1);
+  CHECK(listed[0].created_at_ms == 1'600'000'000'001);
+  CHECK(listed[1].text == "Grüße ✓ 🎉");
+  CHECK(b->count(std::vector<std::string>{content}) == std::vector<std::int64_t>{2});
+  CHECK(b->blocked(spammer, "192.0.2.1"));
+  auto holds = [](const auto& all, const auto& record) {
+    return std::find(all.begin(), all.end(), record) != all.end();
+  };
+  const auto after = b->snapshot();
+  for (const auto& c : data.comments) {
+    CHECK(holds(after.comments, c));
+  }
+  CHECK(holds(after.blocks, data.blocks[0]));
+  CHECK(holds(after.audit, data.audit[0]));
+
+  // Again: everything is there already, nothing is written.
+  auto again = b->import(data);
+  CHECK(again.comments.added == 0);
+  CHECK(again.comments.present == 5);
+  CHECK(again.blocks.present == 1);
+  CHECK(again.audit.present == 1);
+  CHECK(b->snapshot().comments.size() == after.comments.size());
+
+  // A record stored differently is refused, and nothing of that import is stored.
+  Snapshot changed = data;
+  changed.comments.push_back({base + 7, content, "7@example.com", "new", 1'600'000'000'009, State::visible});
+  changed.comments[1].text = "edited";
+  try {
+    b->import(changed);
+    FAIL("a conflicting comment was imported");
+  } catch (const ImportConflict& e) {
+    CHECK(e.kind() == "comment");
+    CHECK(e.id() == base + 2);
+    CHECK(std::string(e.what()) == "comment " + std::to_string(base + 2) +
+                                       " is stored already with a different comment; nothing was imported");
+  }
+  CHECK(b->list(content, 0, 100).comments.size() == 2);
+  Snapshot same_block = data;
+  same_block.blocks[0].id = base + 2;
+  CHECK_THROWS_AS(b->import(same_block), ImportConflict);
+
+  // New records get ids past the imported ones.
+  CHECK(b->append(std::vector<NewComment>{comment(content, "n@example.com", "after")})[0] > base + 6);
+  const AuditEntry entry{0, 1'700'000'000'000, "test", "block", "x"};
+  CHECK(b->add_block(Block{0, "email", fresh_content("later") + "@example.com", 1}, entry).id > base + 1);
+  CHECK(b->audit(0, 1)[0].id > base + 1);
+}
