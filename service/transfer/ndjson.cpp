@@ -4,10 +4,11 @@
 // export wrote.
 #include "service/transfer/ndjson.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "service/api/formats.hpp"
 
@@ -213,8 +214,8 @@ void Reader::add(std::string_view text) {
     const auto& b = data_.blocks.emplace_back(read_block(f));
     id = b.id;
     if (auto [it, added] = blocked_.emplace(std::pair(b.kind, b.value), b.id); !added) {
-      f.fail(fmt::format("{} blocks {} {}, as block {} did already", id, b.kind, b.value,
-                         it->second));
+      f.fail(
+          fmt::format("{} blocks {} {}, as block {} did already", id, b.kind, b.value, it->second));
     }
   } else if (type == "audit") {
     data_.audit.push_back(read_audit(f));
@@ -222,12 +223,11 @@ void Reader::add(std::string_view text) {
   } else if (type == "header") {
     throw LineError(line_, "is a second header (a file holds one export)");
   } else {
-    throw LineError(line_, "has an unknown type \"" + type +
-                               "\" (comment, block or audit)");
+    throw LineError(line_, "has an unknown type \"" + type + "\" (comment, block or audit)");
   }
   if (auto [it, added] = lines_.emplace(std::pair(type, id), line_); !added) {
-    throw LineError(line_, fmt::format("{} {} appears twice (line {} has it already)", type, id,
-                                       it->second));
+    throw LineError(
+        line_, fmt::format("{} {} appears twice (line {} has it already)", type, id, it->second));
   }
 }
 

@@ -50,7 +50,7 @@ class Reader {
   std::size_t line_ = 0;
   std::string backend_;
   store::Snapshot data_;
-  std::map<std::pair<std::string, std::int64_t>, std::size_t> lines_;  // (kind, id) → line
+  std::map<std::pair<std::string, std::int64_t>, std::size_t> lines_;    // (kind, id) → line
   std::map<std::pair<std::string, std::string>, std::int64_t> blocked_;  // (kind, value) → id
 };
 

@@ -97,8 +97,8 @@ int run_export(const std::string& storage_url, const store::OpenOptions& options
     }
   }
   std::cerr << "comments-service export: wrote " << data.comments.size() << " comments, "
-            << data.blocks.size() << " blocks and " << data.audit.size()
-            << " audit entries from " << backend << " to " << where << "\n";
+            << data.blocks.size() << " blocks and " << data.audit.size() << " audit entries from "
+            << backend << " to " << where << "\n";
   return 0;
 }
 
@@ -147,8 +147,8 @@ int run_import(const std::string& storage_url, const store::OpenOptions& options
     return 1;
   }
   std::cerr << "comments-service import: " << name << " into " << opened.backend->name() << ": "
-            << tally(result.comments, "comments") << "; " << tally(result.blocks, "blocks")
-            << "; " << tally(result.audit, "audit entries") << "\n";
+            << tally(result.comments, "comments") << "; " << tally(result.blocks, "blocks") << "; "
+            << tally(result.audit, "audit entries") << "\n";
   return 0;
 }
 
