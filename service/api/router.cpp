@@ -132,8 +132,12 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req,
     }
   }
   // The widget's files go with the API: a page embedding it calls the public port, never the
-  // admin listener.
-  if (const auto* asset = scope_.api ? web::find(path) : nullptr) {
+  // admin listener. The moderation page goes with the moderation API: 404 without a token file.
+  const auto* asset = scope_.api ? web::find(path) : nullptr;
+  if (asset != nullptr && web::is_moderation(*asset) && admin_ == nullptr) {
+    asset = nullptr;
+  }
+  if (asset != nullptr) {
     if (!is_get_or_head(method)) {
       co_return Handled{method_not_allowed(allowed_methods(Route::asset)), Route::asset};
     }

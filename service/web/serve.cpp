@@ -13,6 +13,16 @@ namespace http = boost::beast::http;
 // the unversioned /embed.js to reach every page within minutes.
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kShort = "public, max-age=300";
+constexpr std::string_view kPage = "no-cache";
+constexpr std::string_view kHtml = ".html";
+
+// A page may load its own files and call its own origin, nothing else: no inline script or
+// style, no plugins, no framing (clickjacking a moderator), no form posting elsewhere.
+constexpr std::string_view kPagePolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+bool is_page(const Asset& asset) { return asset.name.ends_with(kHtml); }
 
 }  // namespace
 
@@ -22,19 +32,28 @@ const Asset* find(std::string_view path) {
   }
   path.remove_prefix(1);
   for (const auto& a : assets()) {
-    if (a.name == path) {
+    const auto served = is_page(a) ? a.name.substr(0, a.name.size() - kHtml.size()) : a.name;
+    if (served == path) {
       return &a;
     }
   }
   return nullptr;
 }
 
+bool is_moderation(const Asset& asset) { return asset.name.starts_with("admin."); }
+
 std::string entity_tag(const Asset& asset) { return "\"" + std::string(asset.version) + "\""; }
 
 api::Response serve(const Asset& asset, std::string_view version, bool not_modified) {
   api::Response res{not_modified ? http::status::not_modified : http::status::ok, 11};
   res.set(http::field::etag, entity_tag(asset));
-  res.set(http::field::cache_control, version == asset.version ? kImmutable : kShort);
+  if (is_page(asset)) {
+    res.set(http::field::cache_control, kPage);
+    res.set("Content-Security-Policy", kPagePolicy);
+    res.set("Referrer-Policy", "no-referrer");
+  } else {
+    res.set(http::field::cache_control, version == asset.version ? kImmutable : kShort);
+  }
   if (!not_modified) {
     res.set(http::field::content_type, asset.content_type);
     res.body().assign(asset.body);

@@ -1,6 +1,7 @@
-// The widget files as the real binary serves them: the bytes built from service/web/files/,
-// their Content-Type, a strong ETag that is the SHA-256 of what is served, caching by version,
-// conditional GETs and methods.
+// The web files as the real binary serves them (the widget; the moderation page only with the
+// moderation API): the bytes built from service/web/files/, their Content-Type, a strong ETag
+// that is the SHA-256 of what is served, caching by version, conditional GETs and methods, and
+// the moderation page's Content-Security-Policy.
 #include <openssl/evp.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
+#include "tests/service/support/temp_dir.hpp"
 
 using namespace comments::testing;
 
@@ -139,4 +141,94 @@ TEST_CASE("requests for the widget are counted under one route label") {
   auto m = c.get("/metrics");
   CHECK(m.body.find("http_requests_total{code=\"200\",method=\"GET\",route=\"/{asset}\"} 2") !=
         std::string::npos);
+}
+
+namespace {
+
+// The service with the moderation API on (an admin token file), so /admin is served.
+struct Moderated {
+  TempDir dir;
+  ServiceProcess service;
+  Moderated() : service({"--storage", "memory:", "--admin-token-file", write_tokens(dir)}) {}
+  static std::string write_tokens(const TempDir& d) {
+    const auto path = (d / "tokens").string();
+    std::ofstream(path) << "alice:alice-token-0123456789abcdef\n";
+    return path;
+  }
+};
+
+constexpr std::string_view kPagePolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+}  // namespace
+
+TEST_CASE("the moderation page is served at /admin as built, with a strict CSP, revalidated") {
+  Moderated m;
+  REQUIRE(m.service.wait_listening());
+  HttpClient c(m.service.port());
+  const std::string built = read_file(std::filesystem::path(COMMENTS_WEB_STAGE) / "admin.html");
+  const std::string tag = "\"" + sha256_hex(built).substr(0, 16) + "\"";
+
+  auto r = c.get("/admin");
+  REQUIRE(r.status == 200);
+  CHECK(r.body == built);
+  CHECK(r.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK(r.header("X-Content-Type-Options") == "nosniff");
+  CHECK(r.header("ETag") == tag);
+  CHECK(r.header("Content-Security-Policy") == kPagePolicy);
+  CHECK(r.header("Referrer-Policy") == "no-referrer");
+  // The page names the versions of its files: every load asks whether it changed.
+  CHECK(r.header("Cache-Control") == "no-cache");
+
+  auto again = c.request("GET", "/admin", {}, {{"If-None-Match", tag}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.header("Content-Security-Policy") == kPagePolicy);
+
+  // No inline script or style: every script has a src, no style element or attribute.
+  CHECK(built.find("<script>") == std::string::npos);
+  CHECK(built.find("<style") == std::string::npos);
+  CHECK(built.find("style=") == std::string::npos);
+
+  SECTION("it loads the script and stylesheet being served, by their versioned URLs") {
+    for (const File& file : {File{"admin.js", "text/javascript; charset=utf-8"},
+                             File{"admin.css", "text/css; charset=utf-8"}}) {
+      CAPTURE(file.name);
+      auto f = c.get("/" + file.name);
+      REQUIRE(f.status == 200);
+      CHECK(f.body == read_file(std::filesystem::path(COMMENTS_WEB_STAGE) / file.name));
+      CHECK(f.header("Content-Type") == file.type);
+      const std::string version = sha256_hex(f.body).substr(0, 16);
+      CHECK(f.header("ETag") == "\"" + version + "\"");
+      CHECK(f.header("Content-Security-Policy").empty());
+      CHECK(built.find("\"" + file.name + "?v=" + version + "\"") != std::string::npos);
+      auto immutable = c.get("/" + file.name + "?v=" + version);
+      CHECK(immutable.header("Cache-Control") == "public, max-age=31536000, immutable");
+    }
+    CHECK(built.find("@asset-url:") == std::string::npos);
+  }
+  SECTION("near misses are 404, and it takes only GET and HEAD") {
+    for (const char* path : {"/admin.html", "/admin/", "/ADMIN", "/admin.htm", "/api/admin"}) {
+      CAPTURE(path);
+      CHECK(c.get(path).status == 404);
+    }
+    auto post = c.request("POST", "/admin", "x", {{"Content-Type", "text/plain"}});
+    CHECK(post.status == 405);
+    CHECK(post.header("Allow") == "GET, HEAD");
+  }
+}
+
+TEST_CASE("without an admin token file the moderation page is 404, like the moderation API") {
+  ServiceProcess s({"--storage", "memory:"});
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  for (const char* path : {"/admin", "/admin.js", "/admin.css", "/api/admin/comments"}) {
+    CAPTURE(path);
+    auto r = c.get(path);
+    CHECK(r.status == 404);
+    CHECK(std::string(r.json().at("status").as_string()) == "NOT-FOUND");
+  }
+  // Negative control: the same service serves the widget.
+  CHECK(c.get("/embed.js").status == 200);
 }
