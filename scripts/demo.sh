@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Demo of the comments widget: runs comments-service and, as another site, a sample article page
-# that embeds the widget, then prints the page's URL. Ctrl-C stops both; every run starts afresh.
+# that embeds the widget, then prints the page's URL, and the moderation page's with its token
+# (a new one each run). Ctrl-C stops both; every run starts afresh.
 #   scripts/demo.sh [--port N] [--page-port N] [--service PATH] [--seed N] [-- service flags…]
 #     --port N        the service's port (default 8000; 0: any free port)
 #     --page-port N   the article page's port (default 8080; 0: any free port)
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 die() {
   echo "demo.sh: $*" >&2
@@ -122,7 +123,11 @@ kill "$service_pid"
 wait "$service_pid" || die "the seeding run of comments-service did not stop cleanly"
 pids=("$page_pid")
 
-start_service "$work/service.log" --port "$port" --cors-origins "$page" "${extra[@]}"
+# The moderation API and /admin need a token file: one moderator, "demo", with a fresh token.
+token="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+(umask 077 && printf 'demo:%s\n' "$token" >"$work/admin-tokens")
+start_service "$work/service.log" --port "$port" --cors-origins "$page" \
+  --admin-token-file "$work/admin-tokens" "${extra[@]}"
 api="http://127.0.0.1:$service_port"
 sed "s|@SERVICE@|$api|g" "$root/scripts/demo/index.html" >"$work/site/index.html"
 
@@ -130,6 +135,7 @@ cat <<EOF
 The comments demo is running:
   article page  $page/    <- open this in a browser
   service       $api/    (widget: $api/embed.js)
+  moderation    $api/admin    token: $token
   logs          $work/service.log
 Ctrl-C stops both.
 EOF

@@ -1,5 +1,6 @@
 // Starts scripts/demo.sh (the real comments-service and the sample article page) and Debian's
 // Chromium for the browser tests, and stops both.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import puppeteer from 'puppeteer-core';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // The demo on free ports, with the given comments-service flags. Resolves once it printed its
-// URLs; rejects with its output when it exits or takes longer than the deadline.
+// URLs and the moderation token; rejects with its output when it exits or takes longer than the deadline.
 export function startDemo(serviceFlags = [], { seed = 25, deadlineMs = 60000 } = {}) {
   const bin = process.env.COMMENTS_SERVICE_BIN;
   if (!bin) {
@@ -36,9 +37,12 @@ export function startDemo(serviceFlags = [], { seed = 25, deadlineMs = 60000 } =
       output += chunk;
       const page = /article page\s+(http:\/\/\S+?)\/?\s/.exec(output);
       const api = /service\s+(http:\/\/\S+?)\/?\s/.exec(output);
-      if (page && api) {
+      const admin = /moderation\s+(http:\/\/\S+)\s+token: (\S+)\s/.exec(output);
+      if (page && api && admin) {
         clearTimeout(timer);
-        resolve({ page: `${page[1]}/`, api: api[1], stop, output: () => output });
+        resolve({
+          page: `${page[1]}/`, api: api[1], admin: admin[1], token: admin[2], stop, output: () => output,
+        });
       }
     };
     child.stdout.on('data', onData);
@@ -83,4 +87,17 @@ export async function openPage(browser, { width = 1000, height = 900 } = {}) {
       (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   return { page, record, close: () => context.close() };
+}
+
+// Negative control for a page's CSP: an inline script added to it does not run, and the
+// violation is reported where openPage records them (so a check for none can fail).
+export async function assertInlineScriptBlocked(page) {
+  const before = (await page.evaluate(() => window.cspViolations)).length;
+  await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.inlineRan = true';
+    document.body.append(s);
+  });
+  assert.equal(await page.evaluate(() => window.inlineRan), undefined);
+  assert.equal((await page.evaluate(() => window.cspViolations)).length, before + 1);
 }
