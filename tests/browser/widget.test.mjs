@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openPage, root, startBrowser, startDemo } from './demo.mjs';
+import { assertInlineScriptBlocked, openPage, root, startBrowser, startDemo } from './demo.mjs';
 
 const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
 mkdirSync(shots, { recursive: true });
@@ -94,13 +94,7 @@ describe('the demo article', () => {
     await page.screenshot({ path: path.join(shots, 'widget-light.png') });
 
     // Negative control: the page's CSP is enforced and its violations are seen by this test.
-    await page.evaluate(() => {
-      const s = document.createElement('script');
-      s.textContent = 'window.inlineRan = true';
-      document.body.append(s);
-    });
-    assert.equal(await page.evaluate(() => window.inlineRan), undefined);
-    assert.equal((await page.evaluate(() => window.cspViolations)).length, 1);
+    await assertInlineScriptBlocked(page);
     await close();
   });
 
