@@ -20,7 +20,7 @@ build_pkgs=(
 test_pkgs=(
   curl sqlite3 procps iproute2 postgresql
   podman runc catatonit skopeo debootstrap docker-registry apache2-utils jq
-  prometheus shellcheck bats unzip python3-yaml
+  prometheus shellcheck clang-format clang-tidy bats unzip python3-yaml
   nginx-light wrk hey clang libclang-rt-14-dev python3-flask gunicorn
   chromium python3
 )
