@@ -20,6 +20,8 @@ import socket
 import sys
 import time
 
+from harness import Slots, hold_slot, require_loopback
+
 
 def http_get(host, port, path, timeout=2.0):
     """Status of GET path on a new connection, or None when it could not be had in time."""
@@ -47,55 +49,29 @@ async def probe_loop(args, port, deadline, results):
         await asyncio.sleep(0.2)
 
 
-class Slots:
-    def __init__(self):
-        self.opened = 0
-        self.open_now = 0
-        self.max_open = 0
-        self.connect_failures = 0
-        self.closed_by_server = 0
-        self.answers = {}
-
-
-async def hold_slot(args, slots, deadline, first_bytes=b""):
+async def hold_slot_open(args, slots, deadline, first_bytes=b""):
     """Keeps one connection open until the deadline, reopening it when the server closes it."""
-    while time.monotonic() < deadline:
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(args.host, args.port), timeout=5)
-        except (OSError, asyncio.TimeoutError):
-            slots.connect_failures += 1
-            await asyncio.sleep(0.2)
-            continue
-        slots.opened += 1
-        slots.open_now += 1
-        slots.max_open = max(slots.max_open, slots.open_now)
+
+    async def hold(reader, writer):
         try:
             if first_bytes:
                 writer.write(first_bytes)
                 await writer.drain()
             left = deadline - time.monotonic()
             data = await asyncio.wait_for(reader.read(4096), timeout=max(0.01, left))
-            slots.closed_by_server += 1
-            if data.startswith(b"HTTP/1.1 "):
-                code = data[9:12].decode(errors="replace")
-                slots.answers[code] = slots.answers.get(code, 0) + 1
+            slots.count_answer(data)
+            return True
         except (asyncio.TimeoutError, ConnectionError, OSError):
-            pass
-        finally:
-            slots.open_now -= 1
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
-        await asyncio.sleep(0.05)  # no tight loop against a server that closes at once
+            return False
+
+    # The pause: no tight loop against a server that closes at once.
+    await hold_slot(args.host, args.port, slots, deadline, hold, pause=0.05)
 
 
 async def ramp(args, slots, deadline, first_bytes=b""):
     """Starts every slot at once; returns when all are open (or after 20 s) and the ramp time."""
     started = time.monotonic()
-    tasks = [asyncio.create_task(hold_slot(args, slots, deadline, first_bytes))
+    tasks = [asyncio.create_task(hold_slot_open(args, slots, deadline, first_bytes))
              for _ in range(args.connections)]
     while slots.opened < args.connections and time.monotonic() < min(deadline, started + 20):
         await asyncio.sleep(0.05)
@@ -229,8 +205,7 @@ def main():
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--junk", action="store_true", help="forged entries are junk of --size bytes")
     args = parser.parse_args()
-    if not ipaddress.ip_address(args.host).is_loopback:
-        sys.exit(f"hostile.py: refusing {args.host}: loopback only")
+    require_loopback(args.host, "hostile.py")
     if not 0 < args.duration <= 600 or not 0 < args.connections <= 20000:
         sys.exit("hostile.py: --duration must be in (0, 600] and --connections in (0, 20000]")
     if args.attack == "hold":

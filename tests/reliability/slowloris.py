@@ -9,73 +9,42 @@ Bounded: it stops after --duration seconds whatever happens.
 """
 import argparse
 import asyncio
-import ipaddress
 import json
 import statistics
 import sys
 import time
 
+from harness import Slots, hold_slot, require_loopback
+
 HEADERS = (b"POST /api/comment/new HTTP/1.1\r\nHost: slowloris\r\n"
            b"Content-Type: application/json\r\nX-Padding: " + b"a" * 4000 + b"\r\n")
-
-
-class Stats:
-    def __init__(self):
-        self.opened = 0
-        self.connect_failures = 0
-        self.closed_by_server = 0
-        self.lifetimes = []
-        self.open_now = 0
-        self.max_open = 0
 
 
 async def one_slot(args, stats, deadline):
     """Keeps one slow connection open until the deadline, reopening it when the server closes it."""
     body_head = (HEADERS + b"Content-Length: %d\r\n\r\n" % args.content_length)
-    while time.monotonic() < deadline:
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(args.host, args.port), timeout=5)
-        except (OSError, asyncio.TimeoutError):
-            stats.connect_failures += 1
-            await asyncio.sleep(0.2)
-            continue
-        stats.opened += 1
-        stats.open_now += 1
-        stats.max_open = max(stats.max_open, stats.open_now)
-        started = time.monotonic()
-        closed = False
-        try:
-            if args.mode == "body":
-                writer.write(body_head)
-                payload = b"x" * args.content_length
-            else:
-                payload = HEADERS
-            for i in range(len(payload)):
-                if time.monotonic() >= deadline:
-                    break
-                writer.write(payload[i:i + 1])
-                await writer.drain()
-                try:
-                    # A closed connection shows as EOF (or an answer) on the read side.
-                    data = await asyncio.wait_for(reader.read(4096), timeout=args.interval)
-                    if data == b"" or data:
-                        closed = True
-                        break
-                except asyncio.TimeoutError:
-                    pass
-        except (ConnectionError, OSError):
-            closed = True
-        finally:
-            stats.open_now -= 1
-            writer.close()
+
+    async def trickle(reader, writer):
+        if args.mode == "body":
+            writer.write(body_head)
+            payload = b"x" * args.content_length
+        else:
+            payload = HEADERS
+        for i in range(len(payload)):
+            if time.monotonic() >= deadline:
+                break
+            writer.write(payload[i:i + 1])
+            await writer.drain()
             try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
+                # A closed connection shows as EOF (or an answer) on the read side.
+                data = await asyncio.wait_for(reader.read(4096), timeout=args.interval)
+                if data == b"" or data:
+                    return True
+            except asyncio.TimeoutError:
                 pass
-        if closed:
-            stats.closed_by_server += 1
-            stats.lifetimes.append(time.monotonic() - started)
+        return False
+
+    await hold_slot(args.host, args.port, stats, deadline, trickle)
 
 
 async def main():
@@ -88,11 +57,10 @@ async def main():
     parser.add_argument("--mode", choices=["headers", "body"], default="headers")
     parser.add_argument("--content-length", type=int, default=60000)
     args = parser.parse_args()
-    if not ipaddress.ip_address(args.host).is_loopback:
-        sys.exit(f"slowloris.py: refusing {args.host}: loopback only")
+    require_loopback(args.host, "slowloris.py")
     if not 0 < args.duration <= 3600 or not 0 < args.connections <= 5000:
         sys.exit("slowloris.py: --duration must be in (0, 3600] and --connections in (0, 5000]")
-    stats = Stats()
+    stats = Slots()
     deadline = time.monotonic() + args.duration
     slots = []
     for _ in range(args.connections):
