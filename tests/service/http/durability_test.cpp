@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/service/support/crash_writers.hpp"
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
 #include "tests/service/support/temp_dir.hpp"
@@ -103,39 +104,14 @@ TEST_CASE("kill -9 during writes loses no acknowledged comment") {
   TempDir dir;
   const auto db = "sqlite:" + (dir / "comments.db").string();
   std::set<std::string> acknowledged;
-  std::mutex mutex;
   {
     ServiceProcess s({"--storage", db, "--log-level", "warn"});
     REQUIRE(s.wait_listening());
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> writers;
-    for (int w = 0; w < 8; ++w) {
-      writers.emplace_back([&, w] {
-        HttpClient c(s.port());
-        for (int i = 0; i < 100000 && !stop.load(); ++i) {
-          const std::string text = std::to_string(w) + ":" + std::to_string(i);
-          try {
-            auto r = c.post_comment("k@example.com", text, "\"crash\"");
-            if (r.status == 200) {
-              std::lock_guard lock(mutex);
-              acknowledged.insert(text);
-            }
-          } catch (const std::exception&) {
-            return;  // the server died under us: this comment was never acknowledged
-          }
-        }
-      });
-    }
-    REQUIRE(eventually([&] {
-      std::lock_guard lock(mutex);
-      return acknowledged.size() >= 500;
-    }, 20s));
+    CrashWriters writers(s.port(), "\"crash\"");
+    REQUIRE(eventually([&] { return writers.acknowledged_count() >= 500; }, 20s));
     s.signal(SIGKILL);
     REQUIRE(s.wait_exit() == 128 + SIGKILL);
-    stop = true;
-    for (auto& t : writers) {
-      t.join();
-    }
+    acknowledged = writers.stop();
   }
   ServiceProcess again({"--storage", db, "--log-level", "warn"});
   REQUIRE(again.wait_listening());

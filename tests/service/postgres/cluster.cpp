@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "service/store/postgres/migrations.hpp"
+
 namespace comments::testing {
 
 ShellResult shell(const std::string& command) {
@@ -140,6 +142,18 @@ void cut_off_change_feed(const std::string& admin_url, const std::string& role) 
 
 void allow_sessions(const std::string& admin_url, const std::string& role) {
   psql(admin_url, "ALTER ROLE " + role + " CONNECTION LIMIT -1");
+}
+
+std::string migration_versions() {
+  std::string out;
+  for (const auto& m : store::pg::migrations()) {
+    out += (out.empty() ? "" : ",") + std::to_string(m.version);
+  }
+  return out;
+}
+
+std::string last_migration_version() {
+  return std::to_string(store::pg::migrations().back().version);
 }
 
 }  // namespace comments::testing

@@ -47,6 +47,10 @@ class PostgresCluster {
 std::string fresh_database();
 // Runs SQL against a database URL with psql; returns its unaligned output. Throws on failure.
 std::string psql(const std::string& url, const std::string& sql);
+// The versions of every migration of this release ("1,2,…") and the last one, as psql prints
+// them, read from the migrations' one definition (service/store/postgres/migrations.hpp).
+std::string migration_versions();
+std::string last_migration_version();
 
 // The database of admin_url (a fresh_database()) as a new role, which then owns it and its
 // schema, so that its sessions can be told apart and limited without touching the

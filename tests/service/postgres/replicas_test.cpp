@@ -11,6 +11,7 @@
 
 #include "tests/service/postgres/cluster.hpp"
 #include "tests/service/postgres/observe.hpp"
+#include "tests/service/support/crash_writers.hpp"
 #include "tests/service/support/http_client.hpp"
 
 using namespace comments::testing;
@@ -23,7 +24,7 @@ TEST_CASE("three replicas starting together migrate once and share every comment
     REQUIRE(wait_ready(r->port()));
   }
   CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") ==
-        "1,2,3");
+        migration_versions());
 
   // Posted one after another, each to the next replica.
   std::vector<std::string> posted;
@@ -169,38 +170,11 @@ TEST_CASE("kill -9 of a replica during writes loses no acknowledged comment and 
   }
   auto& victim = *replicas[0];
   auto& survivor = *replicas[1];
-  std::set<std::string> acknowledged;
-  std::mutex mutex;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> writers;
-  for (int w = 0; w < 8; ++w) {
-    writers.emplace_back([&, w] {
-      HttpClient c(victim.port());
-      for (int i = 0; i < 100000 && !stop.load(); ++i) {
-        const std::string text = std::to_string(w) + ":" + std::to_string(i);
-        try {
-          if (c.post_comment("k@example.com", text, "\"crash\"").status == 200) {
-            std::lock_guard lock(mutex);
-            acknowledged.insert(text);
-          }
-        } catch (const std::exception&) {
-          return;  // the replica died under us: this one was never acknowledged
-        }
-      }
-    });
-  }
-  REQUIRE(eventually(
-      [&] {
-        std::lock_guard lock(mutex);
-        return acknowledged.size() >= 300;
-      },
-      30s));
+  CrashWriters writers(victim.port(), "\"crash\"");
+  REQUIRE(eventually([&] { return writers.acknowledged_count() >= 300; }, 30s));
   victim.signal(SIGKILL);
   REQUIRE(victim.wait_exit() == 128 + SIGKILL);
-  stop = true;
-  for (auto& t : writers) {
-    t.join();
-  }
+  const auto acknowledged = writers.stop();
 
   // The survivor writes the same content at once: the dead replica's session held no lock.
   HttpClient c(survivor.port());
