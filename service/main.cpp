@@ -28,8 +28,8 @@ constexpr std::size_t kAdminConnections = 64;
 
 int serve(const config::Config& c) {
   log::init(c.log_level, c.log_format);
-  metrics::Metrics metrics({api::kRouteTemplates.begin(), api::kRouteTemplates.end()}, build::version,
-                           build::revision);
+  metrics::Metrics metrics({api::kRouteTemplates.begin(), api::kRouteTemplates.end()},
+                           build::version, build::revision);
 
   // The moderation API exists only with a token file, and a bad one stops the start.
   std::optional<moderation::Tokens> tokens;
@@ -44,7 +44,8 @@ int serve(const config::Config& c) {
 
   std::unique_ptr<store::Backend> backend;
   try {
-    backend = store::open(c.storage, {c.sqlite_synchronous, c.storage_password_file, c.db_pool_size});
+    backend =
+        store::open(c.storage, {c.sqlite_synchronous, c.storage_password_file, c.db_pool_size});
   } catch (const std::invalid_argument& e) {
     std::cerr << "comments-service: --storage: " << e.what() << "\n";
     return 2;
@@ -123,10 +124,11 @@ int serve(const config::Config& c) {
       admin->start();
     }
   } catch (const std::exception& e) {
-    log::error("cannot listen", {{"address", c.listen},
-                                 {"port", c.port},
-                                 {"admin_port", c.admin_port ? static_cast<std::int64_t>(*c.admin_port) : -1},
-                                 {"error", e.what()}});
+    log::error("cannot listen",
+               {{"address", c.listen},
+                {"port", c.port},
+                {"admin_port", c.admin_port ? static_cast<std::int64_t>(*c.admin_port) : -1},
+                {"error", e.what()}});
     storage.stop();
     return 1;
   }

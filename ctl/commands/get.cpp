@@ -9,8 +9,8 @@
 namespace commentsctl::commands {
 
 const std::vector<std::string>& get_fields() {
-  static const std::vector<std::string> fields = {"namespace", "deployment", "service", "port",
-                                                  "repository", "tls-verify"};
+  static const std::vector<std::string> fields = {"namespace", "deployment", "service",
+                                                  "port",      "repository", "tls-verify"};
   return fields;
 }
 
@@ -47,7 +47,8 @@ int run_get(const GlobalOptions& global, const GetOptions& options, std::ostream
 void add_get(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto options = std::make_shared<GetOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "get", "Print one fact of ENV from the spec (for scripts): its namespace, object names, port");
+      "get",
+      "Print one fact of ENV from the spec (for scripts): its namespace, object names, port");
   cmd->add_option("environment", options->environment, "Environment, such as dev")
       ->required()
       ->option_text("ENV");

@@ -38,9 +38,8 @@ void print_copied(const release::PreparedPromotion& p, const registry::Stats& st
                   std::ostream& out) {
   out << "verified:    " << p.plan.destination.str() << " = " << p.plan.digest << "\n";
   out << "transfer:    " << stats.blobs_uploaded << " blob(s) uploaded ("
-      << promote::human_bytes(stats.uploaded_bytes) << "), " << stats.blobs_mounted
-      << " mounted, " << stats.manifests_pushed << " manifest push(es), " << stats.retries
-      << " retries\n";
+      << promote::human_bytes(stats.uploaded_bytes) << "), " << stats.blobs_mounted << " mounted, "
+      << stats.manifests_pushed << " manifest push(es), " << stats.retries << " retries\n";
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options, st
   }
   const release::Store store = global.store();
   std::vector<std::string> problems;
-  auto planned =
-      release::plan_rollback(store, *spec, {options.environment, options.to}, problems);
+  auto planned = release::plan_rollback(store, *spec, {options.environment, options.to}, problems);
   for (const auto& p : problems) {
     err << p << '\n';
   }
@@ -40,8 +39,8 @@ int run_rollback(const GlobalOptions& global, const RollbackOptions& options, st
   out << "rolled " << options.environment << " back from "
       << (plan.current_digest.empty() ? plan.current.image()
                                       : registry::short_digest(plan.current_digest))
-      << " to " << done.pin.tag.value << " " << plan.target.digest << " ("
-      << done.pin_file.string() << ")\n";
+      << " to " << done.pin.tag.value << " " << plan.target.digest << " (" << done.pin_file.string()
+      << ")\n";
   if (options.apply) {
     return apply(store, *spec, *spec->find(options.environment), done.pin, plan.current,
                  options.rollout, command, out, err);

@@ -81,9 +81,9 @@ class NetworkTransport::NetworkResponse final : public Response {
   std::unique_ptr<Connection> connection_;
   bhttp::response_parser<bhttp::buffer_body>& parser_;  // owned by connection_
   ResponseHeader header_ = parser_.get().base();
-  std::optional<std::uint64_t> length_ = parser_.content_length()
-                                             ? std::optional<std::uint64_t>(*parser_.content_length())
-                                             : std::nullopt;
+  std::optional<std::uint64_t> length_ =
+      parser_.content_length() ? std::optional<std::uint64_t>(*parser_.content_length())
+                               : std::nullopt;
 };
 
 class NetworkTransport::NetworkUpload final : public Upload {

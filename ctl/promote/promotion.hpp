@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "registry/session.hpp"
 #include "registry/reference.hpp"
+#include "registry/session.hpp"
 
 namespace commentsctl::promote {
 

@@ -237,7 +237,8 @@ AuthScheme answer_challenge(std::string_view header, Sent sent, const Credential
   };
   if (challenge->scheme == "basic") {
     if (!credentials.found) {
-      throw RegistryError(Kind::Auth, registry + " requires credentials (Basic) and none were found; " +
+      throw RegistryError(Kind::Auth, registry +
+                                          " requires credentials (Basic) and none were found; " +
                                           credentials_help(registry, credentials));
     }
     if (sent == Sent::Basic) {
@@ -245,8 +246,7 @@ AuthScheme answer_challenge(std::string_view header, Sent sent, const Credential
                                           credentials.found->origin + " for " + scope);
     }
     if (credentials.found->user.empty()) {
-      throw RegistryError(Kind::Auth, registry +
-                                          " asks for a user and password (Basic), but " +
+      throw RegistryError(Kind::Auth, registry + " asks for a user and password (Basic), but " +
                                           credentials.found->origin +
                                           " holds only an identity token");
     }
@@ -259,19 +259,19 @@ AuthScheme answer_challenge(std::string_view header, Sent sent, const Credential
     }
     if (sent == Sent::FreshToken) {
       const std::string error = param("error");
-      const std::string who = credentials.found ? "the credentials from " +
-                                                      credentials.found->origin
-                                                : "no credentials (anonymous)";
-      throw RegistryError(Kind::Auth, registry + " refused the token for " + scope + " obtained with " +
-                                          who + (error.empty() ? "" : " (" + error + ")") +
-                                          (credentials.found ? ""
-                                                             : "; " + credentials_help(
-                                                                          registry, credentials)));
+      const std::string who = credentials.found
+                                  ? "the credentials from " + credentials.found->origin
+                                  : "no credentials (anonymous)";
+      throw RegistryError(
+          Kind::Auth,
+          registry + " refused the token for " + scope + " obtained with " + who +
+              (error.empty() ? "" : " (" + error + ")") +
+              (credentials.found ? "" : "; " + credentials_help(registry, credentials)));
     }
     return bearer;
   }
-  throw RegistryError(Kind::Auth, registry + " asks for unsupported authentication \"" +
-                                      challenge->scheme + "\"");
+  throw RegistryError(
+      Kind::Auth, registry + " asks for unsupported authentication \"" + challenge->scheme + "\"");
 }
 
 std::string basic_authorization(const Credentials& credentials) {
@@ -291,9 +291,8 @@ TokenRequest token_request(const AuthScheme& bearer, const std::string& scope,
   boost::urls::url url = *parsed;
   const bool tls = url.scheme() == "https";
   TokenRequest out;
-  out.endpoint = http::Endpoint{url.host_address(),
-                                url.has_port() ? std::string(url.port()) : (tls ? "443" : "80"),
-                                tls};
+  out.endpoint = http::Endpoint{
+      url.host_address(), url.has_port() ? std::string(url.port()) : (tls ? "443" : "80"), tls};
   rules::require_allowed_scheme(out.endpoint, insecure, "the token service " + bearer.realm);
   const auto scopes = split_words(merge_scopes(scope, bearer.scope));
   const bool refresh = credentials && !credentials->identity_token.empty();
@@ -370,7 +369,8 @@ std::optional<std::string> TokenCache::find(const AuthScheme& bearer, const std:
 void TokenCache::store(const AuthScheme& bearer, const std::string& scope, const Token& token,
                        Clock::time_point now) {
   // Used until 10 s before it expires, so that a request never carries a token about to lapse.
-  const auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(10), token.expires_in / 2);
+  const auto margin =
+      std::min<std::chrono::seconds>(std::chrono::seconds(10), token.expires_in / 2);
   const std::lock_guard lock(mutex_);
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [&](const Entry& e) { return e.expires <= now; }),

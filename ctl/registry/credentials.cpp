@@ -120,8 +120,8 @@ std::optional<Credentials> from_entry(const json::value& entry, const std::strin
   }
   Credentials c;
   c.origin = path;
-  if (const auto* auth = obj->if_contains("auth"); auth && auth->is_string() &&
-                                                   !auth->as_string().empty()) {
+  if (const auto* auth = obj->if_contains("auth");
+      auth && auth->is_string() && !auth->as_string().empty()) {
     auto decoded = base64_decode(std::string_view(auth->as_string()));
     const auto colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
@@ -241,13 +241,13 @@ CredentialSearch find_credentials(const std::string& registry, const CredentialS
   const auto password = sources.env(env_password);
   if (user || password) {
     if (!user || !password) {
-      throw std::runtime_error(std::string(user ? env_password : env_user) +
-                               " is not set, but " + (user ? env_user : env_password) + " is");
+      throw std::runtime_error(std::string(user ? env_password : env_user) + " is not set, but " +
+                               (user ? env_user : env_password) + " is");
     }
     if (!named) {
       throw std::runtime_error(std::string(env_user) + " is set but " + env_registry +
-                               " does not name the registry it is for: set " + env_registry +
-                               "=" + registry + " (host[:port]) to send it there");
+                               " does not name the registry it is for: set " + env_registry + "=" +
+                               registry + " (host[:port]) to send it there");
     }
   }
   search.searched.push_back(std::string(env_user) + " (with " + env_registry + "=" + registry +

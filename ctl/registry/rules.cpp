@@ -90,7 +90,8 @@ std::optional<milliseconds> retry_delay(const RetryPolicy& policy, int attempt,
   if (attempt >= policy.attempts) {
     return std::nullopt;
   }
-  milliseconds delay = retry_after ? *retry_after : policy.backoff * (1 << std::min(attempt - 1, 16));
+  milliseconds delay =
+      retry_after ? *retry_after : policy.backoff * (1 << std::min(attempt - 1, 16));
   return std::min(delay, policy.max_backoff);
 }
 
@@ -129,14 +130,13 @@ Location follow_redirect(const Location& from, std::string_view location, const 
   boost::urls::url next;
   if (location.empty() || !base || !ref || !boost::urls::resolve(*base, *ref, next) ||
       (next.scheme() != "https" && next.scheme() != "http") || next.host().empty()) {
-    throw RegistryError(Kind::Protocol, registry.host + " redirects to \"" +
-                                            std::string(location) + "\", not an http(s) URL");
+    throw RegistryError(Kind::Protocol, registry.host + " redirects to \"" + std::string(location) +
+                                            "\", not an http(s) URL");
   }
   const bool tls = next.scheme() == "https";
   Location out;
-  out.endpoint = http::Endpoint{next.host_address(),
-                                next.has_port() ? std::string(next.port()) : (tls ? "443" : "80"),
-                                tls};
+  out.endpoint = http::Endpoint{
+      next.host_address(), next.has_port() ? std::string(next.port()) : (tls ? "443" : "80"), tls};
   out.host = next.encoded_host_and_port();
   out.target = next.encoded_target();
   if (out.target.empty()) {

@@ -57,8 +57,8 @@ std::optional<std::chrono::milliseconds> retry_delay(
 // Where a request goes: the connection endpoint, the Host header and the request target.
 struct Location {
   http::Endpoint endpoint;
-  std::string host;    // "host[:port]" as written in the URL
-  std::string target;  // path and query
+  std::string host;      // "host[:port]" as written in the URL
+  std::string target;    // path and query
   bool registry = true;  // the registry's own origin: only there is Authorization sent
 
   [[nodiscard]] std::string url() const;

@@ -195,11 +195,10 @@ std::string Session::fetch_token(const AuthScheme& bearer, const std::string& sc
   const unsigned status = response.result_int();
   if (status != 200) {
     const bool refused = status == 401 || status == 403;
-    throw RegistryError(refused ? Kind::Auth : Kind::Refused,
-                        "token service " + bearer.realm + " refused " + scope + ": " +
-                            describe(response) +
-                            (refused && !found.found ? "; " + credentials_help(name(), found)
-                                                     : ""));
+    throw RegistryError(
+        refused ? Kind::Auth : Kind::Refused,
+        "token service " + bearer.realm + " refused " + scope + ": " + describe(response) +
+            (refused && !found.found ? "; " + credentials_help(name(), found) : ""));
   }
   return parse_token_response(response.body(), bearer.realm).value;
 }
@@ -260,8 +259,8 @@ std::unique_ptr<http::Response> Session::open(const Call& call) {
           }
           // Throws, saying why, when what was sent was refused.
           const std::string challenge(header[bhttp::field::www_authenticate]);
-          registry_->set_scheme(answer_challenge(challenge, auth.sent, registry_->credentials(),
-                                                 name(), call.scope));
+          registry_->set_scheme(
+              answer_challenge(challenge, auth.sent, registry_->credentials(), name(), call.scope));
           if (reauthenticated) {
             throw RegistryError(Kind::Auth,
                                 name() + " keeps asking for authentication for " + call.scope);
@@ -274,9 +273,9 @@ std::unique_ptr<http::Response> Session::open(const Call& call) {
         }
         if (call.follow_redirects && rules::is_redirect(status)) {
           if (hop + 1 > rules::max_redirects) {
-            throw RegistryError(Kind::Protocol,
-                                name() + ": more than " + std::to_string(rules::max_redirects) +
-                                    " redirects for " + call.target);
+            throw RegistryError(Kind::Protocol, name() + ": more than " +
+                                                    std::to_string(rules::max_redirects) +
+                                                    " redirects for " + call.target);
           }
           const std::string location(header[bhttp::field::location]);
           at = rules::follow_redirect(at, location, home, insecure);
@@ -291,8 +290,7 @@ std::unique_ptr<http::Response> Session::open(const Call& call) {
           } catch (const http::NetworkError&) {
             body.base() = header;
           }
-          why = std::string(bhttp::to_string(call.method)) + " " + at.url() + ": " +
-                describe(body);
+          why = std::string(bhttp::to_string(call.method)) + " " + at.url() + ": " + describe(body);
           break;
         }
         return response;
@@ -316,10 +314,9 @@ http::StringResponse Session::call(const Call& c, std::size_t max_body) {
   try {
     return http::read_all(*response, max_body);
   } catch (const http::NetworkError& e) {
-    throw RegistryError(e.kind() == http::NetworkError::Kind::TooLarge ? Kind::Protocol
-                                                                        : Kind::Network,
-                        name() + ": " + std::string(bhttp::to_string(c.method)) + " " + c.target +
-                            ": " + e.what());
+    throw RegistryError(
+        e.kind() == http::NetworkError::Kind::TooLarge ? Kind::Protocol : Kind::Network,
+        name() + ": " + std::string(bhttp::to_string(c.method)) + " " + c.target + ": " + e.what());
   }
 }
 
@@ -452,14 +449,14 @@ std::optional<std::uint64_t> Session::head_blob(const std::string& repository,
 
 bool Session::mount_blob(const std::string& repository, const std::string& digest,
                          const std::string& from_repository) {
-  auto response = call({bhttp::verb::post,
-                        "/v2/" + repository + "/blobs/uploads/?mount=" + digest +
-                            "&from=" + from_repository,
-                        merge_scopes(push_scope(repository), pull_scope(from_repository)),
-                        {},
-                        "",
-                        false},
-                       small_body);
+  auto response =
+      call({bhttp::verb::post,
+            "/v2/" + repository + "/blobs/uploads/?mount=" + digest + "&from=" + from_repository,
+            merge_scopes(push_scope(repository), pull_scope(from_repository)),
+            {},
+            "",
+            false},
+           small_body);
   if (response.result_int() == 201) {
     ++registry_->blobs_mounted_;
     return true;
@@ -470,8 +467,12 @@ bool Session::mount_blob(const std::string& repository, const std::string& diges
     auto parsed = boost::urls::parse_uri_reference(location);
     if (parsed) {
       try {
-        call({bhttp::verb::delete_, std::string(parsed->encoded_target()), push_scope(repository),
-              {}, "", false},
+        call({bhttp::verb::delete_,
+              std::string(parsed->encoded_target()),
+              push_scope(repository),
+              {},
+              "",
+              false},
              small_body);
       } catch (const RegistryError&) {
         // An abandoned upload expires on its own.
@@ -541,15 +542,16 @@ void Session::copy_blob(Session& source, const std::string& source_repository,
       }
       why = e.what();
     }
-    pause(attempt, *rules::retry_delay(policy, attempt), "copying blob " + blob.digest + ": " + why);
+    pause(attempt, *rules::retry_delay(policy, attempt),
+          "copying blob " + blob.digest + ": " + why);
   }
 }
 
 void Session::copy_blob_once(Session& source, const std::string& source_repository,
                              const Descriptor& blob, const std::string& repository) {
   const std::string uploads = "/v2/" + repository + "/blobs/uploads/";
-  auto started = call({bhttp::verb::post, uploads, push_scope(repository), {}, "", false},
-                      small_body);
+  auto started =
+      call({bhttp::verb::post, uploads, push_scope(repository), {}, "", false}, small_body);
   if (started.result_int() != 202) {
     fail(started, "cannot start an upload to " + repository);
   }
@@ -606,8 +608,8 @@ void Session::copy_blob_once(Session& source, const std::string& source_reposito
     } catch (const RegistryError&) {
       // An abandoned upload expires on its own.
     }
-    throw RegistryError(Kind::DigestMismatch, source.name() + "/" + source_repository +
-                                                  ": blob " + blob.digest + " hashes to " + got +
+    throw RegistryError(Kind::DigestMismatch, source.name() + "/" + source_repository + ": blob " +
+                                                  blob.digest + " hashes to " + got +
                                                   "; the upload was abandoned");
   };
   if (blob.size == 0) {
@@ -621,8 +623,8 @@ void Session::copy_blob_once(Session& source, const std::string& source_reposito
       const std::size_t got = input->read(piece.data() + n, want - n);
       if (got == 0) {
         throw RegistryError(Kind::Network, source.name() + ": blob " + blob.digest +
-                                               " ended after " + std::to_string(sent + n) +
-                                               " of " + std::to_string(blob.size) + " bytes");
+                                               " ended after " + std::to_string(sent + n) + " of " +
+                                               std::to_string(blob.size) + " bytes");
       }
       n += got;
     }

@@ -161,8 +161,8 @@ class Session {
   void pause(int attempt, std::chrono::milliseconds delay, const std::string& why);
   std::unique_ptr<http::Response> open_blob(const std::string& repository,
                                             const std::string& digest);
-  void copy_blob_once(Session& source, const std::string& source_repository,
-                      const Descriptor& blob, const std::string& repository);
+  void copy_blob_once(Session& source, const std::string& source_repository, const Descriptor& blob,
+                      const std::string& repository);
   [[noreturn]] void fail(http::Response& response, const std::string& what);
   [[noreturn]] void fail(const http::StringResponse& response, const std::string& what);
 

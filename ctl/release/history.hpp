@@ -1,6 +1,7 @@
 // The release history of an environment, `<releases>/history/<env>.jsonl`: one JSON object per
-// line, appended by pin, promote, rollback and verify (through release::Store), never rewritten. JSON Lines because appending
-// a line is atomic enough for a file only commentsctl writes, and every line stands alone.
+// line, appended by pin, promote, rollback and verify (through release::Store), never rewritten.
+// JSON Lines because appending a line is atomic enough for a file only commentsctl writes, and
+// every line stands alone.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +16,7 @@ struct HistoryEntry {
   std::string action;  // pin, promote, rollback, auto-rollback, verify
   std::string repository;
   std::string tag;
-  std::string digest;  // empty only where the pin recorded has none (pin, auto-rollback)
+  std::string digest;    // empty only where the pin recorded has none (pin, auto-rollback)
   std::string from;      // promote: the source environment; verify: the URL checked
   std::string revision;  // the image's org.opencontainers.image.revision
   std::string previous;  // the digest the environment ran before, when any

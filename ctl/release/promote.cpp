@@ -11,8 +11,8 @@ std::string unverified(const PromoteRequest& request, const Pin& pin, const std:
   if (pin.verified_digest && pin.verified_digest->value == digest) {
     return "";
   }
-  return pin.verified_digest ? request.source + "'s verified digest " +
-                                   pin.verified_digest->value + " is not the pinned image " + digest
+  return pin.verified_digest ? request.source + "'s verified digest " + pin.verified_digest->value +
+                                   " is not the pinned image " + digest
                              : request.source + "'s pin records no verified digest";
 }
 
@@ -27,8 +27,7 @@ std::optional<Failure> as_failure(Outcome<std::monostate> outcome) {
 
 Outcome<PreparedPromotion> prepare_promotion(const Store& store, const spec::Spec& spec,
                                              const PromoteRequest& request,
-                                             registry::Sessions& sessions,
-                                             std::ostream& warnings) {
+                                             registry::Sessions& sessions, std::ostream& warnings) {
   if (request.source == request.destination) {
     return usage("source and destination are both " + request.source);
   }
@@ -74,8 +73,7 @@ Outcome<PreparedPromotion> prepare_promotion(const Store& store, const spec::Spe
   });
 }
 
-std::optional<Failure> admit_promotion(const PromoteRequest& request,
-                                       PreparedPromotion& prepared) {
+std::optional<Failure> admit_promotion(const PromoteRequest& request, PreparedPromotion& prepared) {
   const auto& plan = prepared.plan;
   if (plan.tag == promote::TagState::Other) {
     return invalid("refusing to move tag " + plan.destination.tag + " of " +

@@ -50,12 +50,10 @@ struct RecordedPromotion {
 // plan of what exists and what must move.
 Outcome<PreparedPromotion> prepare_promotion(const Store& store, const spec::Spec& spec,
                                              const PromoteRequest& request,
-                                             registry::Sessions& sessions,
-                                             std::ostream& warnings);
+                                             registry::Sessions& sessions, std::ostream& warnings);
 
 // Refuses to move a tag; with git, checks the branches and sets `prepared.commit`.
-std::optional<Failure> admit_promotion(const PromoteRequest& request,
-                                       PreparedPromotion& prepared);
+std::optional<Failure> admit_promotion(const PromoteRequest& request, PreparedPromotion& prepared);
 
 // Copies what the plan says is missing (progress on `progress`) and checks the destination.
 Outcome<CopiedPromotion> copy_promotion(const PreparedPromotion& prepared,

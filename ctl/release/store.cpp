@@ -9,9 +9,7 @@ std::filesystem::path Store::history_file(const std::string& env) const {
   return history_path(dir_, env);
 }
 
-bool Store::has_pin(const std::string& env) const {
-  return std::filesystem::exists(pin_file(env));
-}
+bool Store::has_pin(const std::string& env) const { return std::filesystem::exists(pin_file(env)); }
 
 std::optional<Pin> Store::load(const spec::Spec& spec, const spec::Environment& env,
                                schema::Diagnostics& diags) const {
@@ -45,8 +43,7 @@ void Store::record(const Pin& pin, const HistoryEntry& entry) const {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) {
-    throw std::runtime_error("cannot create " + path.parent_path().string() + ": " +
-                             ec.message());
+    throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
   write_pin(path, pin);
   append_history(history_file(pin.environment.value), entry);

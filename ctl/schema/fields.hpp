@@ -36,7 +36,7 @@ struct Field {
   std::vector<std::string> choices{};  // String: the allowed values, when a closed set
   long long min = 0;                   // Integer: inclusive range
   long long max = 0;
-  Check key_check = nullptr;  // StringMap: the keys
+  Check key_check = nullptr;         // StringMap: the keys
   EntryCheck entry_check = nullptr;  // StringMap: each value, knowing its key
 };
 

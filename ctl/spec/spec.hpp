@@ -112,5 +112,4 @@ std::optional<Spec> load_spec(const std::string& path, schema::Diagnostics& diag
 std::optional<Spec> parse_spec(const std::string& text, const std::string& path,
                                schema::Diagnostics& diags);
 
-
 }  // namespace commentsctl::spec

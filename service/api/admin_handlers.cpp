@@ -3,13 +3,14 @@
 // transaction, and a cache invalidation.
 #include "service/api/admin_handlers.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "service/api/blocks.hpp"
 #include "service/api/formats.hpp"
@@ -235,10 +236,10 @@ asio::awaitable<Response> AdminHandlers::change(const std::string& actor, std::i
   }
   const bool allowed = std::find(t.from.begin(), t.from.end(), before->state) != t.from.end();
   if (!allowed && before->state != t.to) {
-    co_return error_response(http::status::conflict,
-                             fmt::format("comment {} is {}: it cannot be {}", id,
-                                         store::to_string(before->state),
-                                         action == "delete" ? "deleted" : std::string(action) + "d"));
+    co_return error_response(
+        http::status::conflict,
+        fmt::format("comment {} is {}: it cannot be {}", id, store::to_string(before->state),
+                    action == "delete" ? "deleted" : std::string(action) + "d"));
   }
   if (allowed) {
     // After the commit: a list read before it is dropped (the cache's tickets), and other
@@ -256,7 +257,8 @@ asio::awaitable<Response> AdminHandlers::change(const std::string& actor, std::i
 
 asio::awaitable<Response> AdminHandlers::list_blocks() {
   auto op = [](store::Backend& b) { return b.blocks(); };
-  auto [ec, blocks] = co_await storage_.async_call<std::vector<store::Block>>(std::move(op), kAwait);
+  auto [ec, blocks] =
+      co_await storage_.async_call<std::vector<store::Block>>(std::move(op), kAwait);
   if (ec) {
     co_return unavailable(ec, "blocks not read");
   }

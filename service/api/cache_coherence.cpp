@@ -34,8 +34,9 @@ void CacheCoherence::in_sync_until(std::chrono::steady_clock::time_point until) 
     if (resynced_) {
       // At the level of the line that said it was off, so that both ends of the outage show.
       resynced_ = false;
-      log::warn("list cache on again: other replicas' changes are reported; the whole cache was "
-                "dropped, since changes may have been missed meanwhile");
+      log::warn(
+          "list cache on again: other replicas' changes are reported; the whole cache was "
+          "dropped, since changes may have been missed meanwhile");
     } else if (until != std::chrono::steady_clock::time_point::max()) {
       log::info("list cache on: other replicas' changes are reported");
     }

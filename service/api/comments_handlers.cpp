@@ -2,20 +2,21 @@
 // bounds every response (limit ≤ max page size, an opaque cursor, a Link rel="next" header).
 #include "service/api/comments_handlers.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
-#include <algorithm>
-#include <boost/json/object.hpp>
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 
-#include "service/api/emails.hpp"
 #include "service/api/blocks.hpp"
+#include "service/api/emails.hpp"
 #include "service/api/formats.hpp"
 #include "service/api/responses.hpp"
 #include "service/api/revalidation.hpp"
@@ -114,8 +115,7 @@ CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
       // N per minute: a bucket of N, refilled at N/60 per second.
       posts_per_email_(policy.max_posts_per_email / 60.0, policy.max_posts_per_email) {}
 
-asio::awaitable<Response> CommentsHandlers::create(const Request& req,
-                                                   asio::ip::address client) {
+asio::awaitable<Response> CommentsHandlers::create(const Request& req, asio::ip::address client) {
   // application/json, optionally with parameters such as charset=utf-8.
   auto type = req[http::field::content_type];
   auto semi = type.find(';');
@@ -143,9 +143,9 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req,
   if (const auto verdict = posts_per_email_.admit(email_key(comment.email)); !verdict.allowed) {
     metrics_.requests_rate_limited().Increment();
     const auto retry = std::to_string(verdict.retry_after_seconds);
-    auto res = error_response(http::status::too_many_requests,
-                              "too many comments from this e-mail address; retry after " + retry +
-                                  " s");
+    auto res =
+        error_response(http::status::too_many_requests,
+                       "too many comments from this e-mail address; retry after " + retry + " s");
     res.set(http::field::retry_after, retry);
     co_return res;
   }
@@ -185,15 +185,16 @@ asio::awaitable<Response> CommentsHandlers::list(std::string content_id,
     if (p.key == "limit") {
       auto v = parse_positive(p.value);
       if (!v || *v < 1 || static_cast<std::size_t>(*v) > max_page_size_) {
-        co_return error_response(http::status::bad_request,
-                                 "limit must be an integer from 1 to " + std::to_string(max_page_size_));
+        co_return error_response(http::status::bad_request, "limit must be an integer from 1 to " +
+                                                                std::to_string(max_page_size_));
       }
       limit = static_cast<std::size_t>(*v);
       plain = false;
     } else if (p.key == "cursor") {
       auto v = parse_positive(p.value);
       if (!v) {
-        co_return error_response(http::status::bad_request, "cursor is not one this service issued");
+        co_return error_response(http::status::bad_request,
+                                 "cursor is not one this service issued");
       }
       after = *v;
       plain = false;
@@ -252,9 +253,9 @@ asio::awaitable<Response> CommentsHandlers::count(boost::urls::params_view param
       continue;
     }
     if (++named > kMaxCountIds) {
-      co_return error_response(http::status::bad_request,
-                               "at most " + std::to_string(kMaxCountIds) +
-                                   " content_id parameters per request");
+      co_return error_response(
+          http::status::bad_request,
+          "at most " + std::to_string(kMaxCountIds) + " content_id parameters per request");
     }
     if (!valid_content_id(p.value)) {
       co_return error_response(

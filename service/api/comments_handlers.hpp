@@ -20,7 +20,7 @@ struct SitePolicy {
   config::EmailVisibility email_visibility = config::EmailVisibility::shown;
   unsigned max_posts_per_email = 0;    // per minute and address; 0: off
   unsigned max_links_per_comment = 0;  // 0: no limit
-  bool pre_moderation = false;  // new comments are stored pending, listed once approved
+  bool pre_moderation = false;         // new comments are stored pending, listed once approved
 };
 
 class CommentsHandlers {
@@ -29,8 +29,7 @@ class CommentsHandlers {
                    std::size_t max_page_size, SitePolicy policy = {});
 
   // client: the address the request comes from (http/client_address.hpp), checked against blocks.
-  boost::asio::awaitable<Response> create(const Request& req,
-                                          boost::asio::ip::address client = {});
+  boost::asio::awaitable<Response> create(const Request& req, boost::asio::ip::address client = {});
   // content_id is already decoded and validated; req is read for If-None-Match.
   boost::asio::awaitable<Response> list(std::string content_id, boost::urls::params_view params,
                                         const Request& req);
@@ -39,8 +38,7 @@ class CommentsHandlers {
 
  private:
   boost::asio::awaitable<bool> refused_poster(const store::NewComment& comment,
-                                              boost::asio::ip::address client,
-                                              Response& refused);
+                                              boost::asio::ip::address client, Response& refused);
 
   store::Storage& storage_;
   ListCache& cache_;

@@ -1,12 +1,13 @@
 // Timestamps, JSON strings and query integers, written and read one way for every handler.
 #include "service/api/formats.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 #include <iterator>
 
 namespace comments::api {

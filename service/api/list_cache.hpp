@@ -18,9 +18,9 @@
 namespace comments::api {
 
 struct CachedList {
-  std::string body;  // the JSON array
-  std::string link;  // the Link header value, empty when there is no next page
-  std::string etag;  // entity_tag(body, link), computed once when the entry is built
+  std::string body;      // the JSON array
+  std::string link;      // the Link header value, empty when there is no next page
+  std::string etag;      // entity_tag(body, link), computed once when the entry is built
   std::size_t size = 0;  // comments in body: the content's count when link is empty
 };
 

@@ -57,12 +57,11 @@ std::string entity_tag(std::string_view body, std::string_view link) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok = ctx != nullptr && sha256() != nullptr &&
-                  EVP_DigestInit_ex(ctx, sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
-                  EVP_DigestUpdate(ctx, link.data(), link.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, digest.data(), &size) == 1;
+  const bool ok =
+      ctx != nullptr && sha256() != nullptr && EVP_DigestInit_ex(ctx, sha256(), nullptr) == 1 &&
+      EVP_DigestUpdate(ctx, body.data(), body.size()) == 1 && EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
+      EVP_DigestUpdate(ctx, link.data(), link.size()) == 1 &&
+      EVP_DigestFinal_ex(ctx, digest.data(), &size) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) {
     throw std::runtime_error("SHA-256 failed");
@@ -79,7 +78,8 @@ std::string entity_tag(std::string_view body, std::string_view link) {
 
 bool none_match_hits(const Request& req, std::string_view etag) {
   bool hit = false;
-  for (auto [it, end] = req.equal_range(boost::beast::http::field::if_none_match); it != end; ++it) {
+  for (auto [it, end] = req.equal_range(boost::beast::http::field::if_none_match); it != end;
+       ++it) {
     if (!list_names(it->value(), etag, hit)) {
       return false;
     }

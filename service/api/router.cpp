@@ -74,7 +74,8 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req,
   }
   if (path == "/api/comment/new") {
     if (method != http::verb::post) {
-      co_return Handled{method_not_allowed(allowed_methods(Route::comment_new)), Route::comment_new};
+      co_return Handled{method_not_allowed(allowed_methods(Route::comment_new)),
+                        Route::comment_new};
     }
     // Awaiting inside a braced initialiser miscompiles with GCC 12: await into a variable first.
     Response res = co_await comments_.create(req, client);
@@ -93,7 +94,8 @@ boost::asio::awaitable<Handled> Router::dispatch(const Request& req,
     const auto raw = path.substr(kListPrefix.size());
     if (!raw.empty() && raw.find('/') == std::string_view::npos) {
       if (!is_get_or_head(method)) {
-        co_return Handled{method_not_allowed(allowed_methods(Route::comment_list)), Route::comment_list};
+        co_return Handled{method_not_allowed(allowed_methods(Route::comment_list)),
+                          Route::comment_list};
       }
       auto pct = boost::urls::make_pct_string_view(raw);
       std::string id = pct ? pct->decode() : std::string();

@@ -30,13 +30,11 @@ class Router {
          AdminHandlers* admin = nullptr);
   // Never throws: exceptions from handlers become 500 responses. client: where the request comes
   // from (http/client_address.hpp).
-  boost::asio::awaitable<Handled> handle(const Request& req,
-                                         boost::asio::ip::address client = {});
+  boost::asio::awaitable<Handled> handle(const Request& req, boost::asio::ip::address client = {});
   [[nodiscard]] Scope scope() const { return scope_; }
 
  private:
-  boost::asio::awaitable<Handled> dispatch(const Request& req,
-                                           boost::asio::ip::address client);
+  boost::asio::awaitable<Handled> dispatch(const Request& req, boost::asio::ip::address client);
 
   CommentsHandlers& comments_;
   OpsHandlers& ops_;

@@ -1,10 +1,10 @@
 // The request and response types the API works on, and the route templates it serves.
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <array>
 #include <atomic>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cstddef>
 #include <string_view>
 
@@ -27,12 +27,20 @@ enum class Route : std::size_t {
   unmatched
 };
 
-inline constexpr std::array<std::string_view, 10> kRouteTemplates{
-    "/api/comment/new", "/api/comment/list/{content_id}", "/api/comment/count", "/healthz",
-    "/readyz",          "/version",                       "/metrics",           "/{asset}",
-    "/api/admin/{path}", "unmatched"};
+inline constexpr std::array<std::string_view, 10> kRouteTemplates{"/api/comment/new",
+                                                                  "/api/comment/list/{content_id}",
+                                                                  "/api/comment/count",
+                                                                  "/healthz",
+                                                                  "/readyz",
+                                                                  "/version",
+                                                                  "/metrics",
+                                                                  "/{asset}",
+                                                                  "/api/admin/{path}",
+                                                                  "unmatched"};
 
-inline std::string_view route_template(Route r) { return kRouteTemplates[static_cast<std::size_t>(r)]; }
+inline std::string_view route_template(Route r) {
+  return kRouteTemplates[static_cast<std::size_t>(r)];
+}
 
 // Whether the service should receive traffic: cleared for good when shutdown begins.
 class Readiness {

@@ -53,7 +53,8 @@ bool valid_email(std::string_view email) {
     return false;
   }
   const auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == std::string_view::npos || at == 0 ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   for (char c : email.substr(0, at)) {
@@ -165,8 +166,7 @@ std::variant<store::NewComment, BodyError> parse_new_comment(std::string_view bo
   } else if (content->is_string()) {
     out.content_id.assign(content->get_string().data(), content->get_string().size());
     if (!valid_content_id(out.content_id)) {
-      return BodyError{
-          "content_id must be 1-128 characters of letters, digits and . _ ~ : -"};
+      return BodyError{"content_id must be 1-128 characters of letters, digits and . _ ~ : -"};
     }
   } else {
     return BodyError{"content_id must be an integer or a string"};

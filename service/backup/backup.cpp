@@ -136,9 +136,8 @@ int run(const std::string& storage_url, const std::string& to) {
     fs::rename(partial, target);
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     sync_path(dir, O_RDONLY | O_DIRECTORY);
-    std::cout << "comments-service backup: copied " << source.string() << " to "
-              << target.string() << " (" << comments << " comments, "
-              << fs::file_size(target) << " bytes)\n";
+    std::cout << "comments-service backup: copied " << source.string() << " to " << target.string()
+              << " (" << comments << " comments, " << fs::file_size(target) << " bytes)\n";
     return 0;
   } catch (const std::exception& e) {
     fs::remove(partial, ec);

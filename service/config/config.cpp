@@ -160,19 +160,23 @@ ParseOutcome parse(int argc, const char* const* argv) {
       ->check(validator(timeout.format))
       ->capture_default_str();
   auto* backup = app.add_subcommand(
-      "backup", "Copy the SQLite database of --storage to a file, consistently, while the service "
-                "runs (PostgreSQL: pg_dump, see docs/operations.md)");
+      "backup",
+      "Copy the SQLite database of --storage to a file, consistently, while the service "
+      "runs (PostgreSQL: pg_dump, see docs/operations.md)");
   backup->add_option("--to", cmd.backup.to, "The copy's path (replaced atomically)")->required();
   backup->fallthrough();  // --storage may follow the subcommand's name
   auto* exporter = app.add_subcommand(
-      "export", "Write everything --storage holds (comments in every state, blocks, the audit log) "
-                "as NDJSON, to move it to another storage (docs/operations.md)");
-  exporter->add_option("--to", cmd.transfer.to, "The file to write (replaced atomically); - is stdout")
+      "export",
+      "Write everything --storage holds (comments in every state, blocks, the audit log) "
+      "as NDJSON, to move it to another storage (docs/operations.md)");
+  exporter
+      ->add_option("--to", cmd.transfer.to, "The file to write (replaced atomically); - is stdout")
       ->capture_default_str();
   exporter->fallthrough();
   auto* importer = app.add_subcommand(
-      "import", "Read an export into --storage in one transaction, keeping ids and timestamps; "
-                "what is there already is left as it is");
+      "import",
+      "Read an export into --storage in one transaction, keeping ids and timestamps; "
+      "what is there already is left as it is");
   importer->add_option("--from", cmd.transfer.from, "The file to read; - is stdin")
       ->capture_default_str();
   importer->fallthrough();

@@ -30,8 +30,15 @@ struct TransferCommand {
 // exit, print the settings table, probe a running service, copy its SQLite database, or export
 // or import its data.
 struct Command {
-  enum class Kind { serve, check, settings, healthcheck, backup, export_data, import_data } kind =
-      Kind::serve;
+  enum class Kind {
+    serve,
+    check,
+    settings,
+    healthcheck,
+    backup,
+    export_data,
+    import_data
+  } kind = Kind::serve;
   Config config;
   HealthcheckCommand healthcheck;
   BackupCommand backup;

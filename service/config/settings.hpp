@@ -50,10 +50,11 @@ struct Config {
   std::chrono::milliseconds shutdown_delay{};
   std::chrono::milliseconds drain_timeout{};
   std::string image_digest;  // "" unless the manifests pass the image's digest; /version reports it
-  std::optional<std::uint16_t> admin_port;  // the admin listener (0: any free port); none when unset
-  bool ops_on_public_port{};                // /healthz, /readyz, /metrics, /version on --port too
-  std::string admin_token_file;             // name:token lines; "" turns /api/admin/ off (404)
-  Moderation moderation{};                  // pre: new comments wait for approval
+  std::optional<std::uint16_t>
+      admin_port;                // the admin listener (0: any free port); none when unset
+  bool ops_on_public_port{};     // /healthz, /readyz, /metrics, /version on --port too
+  std::string admin_token_file;  // name:token lines; "" turns /api/admin/ off (404)
+  Moderation moderation{};       // pre: new comments wait for approval
   std::size_t max_connections_per_client{};  // 0: no cap
   std::size_t body_memory_budget{};          // request bodies being received, all connections
   std::vector<std::string> cors_origins;     // other sites whose pages may call the API; "*": any

@@ -243,9 +243,9 @@ Parser<std::string> make_storage_url() {
   // sqlite: with a path; "sqlite://" alone has none (the "//" of sqlite:///abs is dropped).
   const std::string sqlite_path = alternatives(
       {"//" + c + "+", "/", "/[^/\\x00-\\x1F\\x7F]" + c + "*", "[^/\\x00-\\x1F\\x7F]" + c + "*"});
-  Format f = make_format("storage URL",
-                         "memory:(?://)?|sqlite:(?:" + sqlite_path + ")|postgres(?:ql)?://" + c + "*",
-                         "memory:, sqlite:<path> or postgresql://…");
+  Format f = make_format(
+      "storage URL", "memory:(?://)?|sqlite:(?:" + sqlite_path + ")|postgres(?:ql)?://" + c + "*",
+      "memory:, sqlite:<path> or postgresql://…");
   f.secret = true;  // postgresql://user:password@…, however mistyped
   return {std::move(f), [](std::string_view t) { return std::string(t); }};
 }

@@ -1,8 +1,8 @@
 // The value formats of settings and release pins (durations, sizes, numbers, booleans,
-// addresses, origins, image tags, digests), shared by comments-service, commentsctl and, generated from
-// them, the chart's values.schema.json. Each format is a regular expression the whole value must
-// match, written in the subset that std::regex (ECMAScript) and RE2 (Go, inside helm) read alike;
-// a parser converts only what its format matched, so every reader accepts the same values.
+// addresses, origins, image tags, digests), shared by comments-service, commentsctl and, generated
+// from them, the chart's values.schema.json. Each format is a regular expression the whole value
+// must match, written in the subset that std::regex (ECMAScript) and RE2 (Go, inside helm) read
+// alike; a parser converts only what its format matched, so every reader accepts the same values.
 #pragma once
 
 #include <chrono>
@@ -29,7 +29,7 @@ struct Format {
   // With `integers`: YAML numbers with at most this many decimals, below max + 1, are good too.
   int decimals = 0;
   bool booleans = false;               // YAML true and false are good values too
-  bool secret = false;  // values may hold a password: messages never repeat them
+  bool secret = false;                 // values may hold a password: messages never repeat them
   std::vector<std::string> choices{};  // a closed set: the only good values
   std::shared_ptr<const std::regex> compiled{};
 

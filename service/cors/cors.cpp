@@ -44,8 +44,7 @@ std::string_view refused_header(std::string_view list) {
 
 bool method_listed(std::string_view methods, std::string_view method) {
   const http::token_list listed(methods);
-  return std::any_of(listed.begin(), listed.end(),
-                     [&](std::string_view m) { return m == method; });
+  return std::any_of(listed.begin(), listed.end(), [&](std::string_view m) { return m == method; });
 }
 
 // Vary lists every request header the answer depends on; others may have named some already.
@@ -98,7 +97,8 @@ std::optional<api::Response> Policy::preflight(const api::Request& req) const {
     return res;
   }
   const auto methods = api::allowed_methods(route);
-  const auto method = req[http::field::access_control_request_method];  // OWS stripped by the parser
+  const auto method =
+      req[http::field::access_control_request_method];  // OWS stripped by the parser
   if (!method_listed(methods, method)) {
     return refuse("method " + std::string(method) +
                   " not allowed here; allowed: " + std::string(methods));

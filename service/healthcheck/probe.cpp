@@ -39,25 +39,27 @@ int probe(const std::string& url, std::chrono::milliseconds timeout) {
   req.set(http::field::connection, "close");
 
   stream.expires_after(timeout);
-  resolver.async_resolve(host, port, [&](beast::error_code ec, asio::ip::tcp::resolver::results_type r) {
-    if (ec) {
-      failure = ec;
-      return;
-    }
-    stream.async_connect(r, [&](beast::error_code ec2, const asio::ip::tcp::endpoint&) {
-      if (ec2) {
-        failure = ec2;
-        return;
-      }
-      http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) {
-          failure = ec3;
+  resolver.async_resolve(
+      host, port, [&](beast::error_code ec, asio::ip::tcp::resolver::results_type r) {
+        if (ec) {
+          failure = ec;
           return;
         }
-        http::async_read(stream, buffer, res, [&](beast::error_code ec4, std::size_t) { failure = ec4; });
+        stream.async_connect(r, [&](beast::error_code ec2, const asio::ip::tcp::endpoint&) {
+          if (ec2) {
+            failure = ec2;
+            return;
+          }
+          http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+            if (ec3) {
+              failure = ec3;
+              return;
+            }
+            http::async_read(stream, buffer, res,
+                             [&](beast::error_code ec4, std::size_t) { failure = ec4; });
+          });
+        });
       });
-    });
-  });
   ioc.run();
   if (failure) {
     std::cerr << "healthcheck: " << url << ": " << failure.message() << "\n";

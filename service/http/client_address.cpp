@@ -54,7 +54,8 @@ std::size_t ClientKeyHash::operator()(const ClientKey& key) const {
 }
 
 ClientKey key_of(const ip::address& address) {
-  const auto v6 = address.is_v4() ? ip::make_address_v6(ip::v4_mapped, address.to_v4()) : address.to_v6();
+  const auto v6 =
+      address.is_v4() ? ip::make_address_v6(ip::v4_mapped, address.to_v4()) : address.to_v6();
   return v6.to_bytes();
 }
 
@@ -76,7 +77,8 @@ std::optional<ip::address> parse_forwarded_entry(std::string_view entry) {
   const auto colon = entry.find(':');
   if (colon != std::string_view::npos && entry.find(':', colon + 1) == std::string_view::npos) {
     const auto port = entry.substr(colon + 1);  // v4:port
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) {
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string_view::npos) {
       return std::nullopt;
     }
     auto a = parse_address(entry.substr(0, colon));

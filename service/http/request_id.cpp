@@ -7,7 +7,8 @@
 
 namespace comments::http {
 
-RequestIds::RequestIds() : prefix_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
+RequestIds::RequestIds()
+    : prefix_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
 
 std::string RequestIds::next(std::string_view incoming) {
   if (!incoming.empty() && incoming.size() <= 128) {

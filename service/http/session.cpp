@@ -142,8 +142,7 @@ class Session {
         if (!shared_.bodies.try_take(bytes)) {
           shared_.metrics.requests_shed().Increment();
           co_await reject(bhttp::status::service_unavailable,
-                          "too many request bodies in progress; retry later", &parser.get(),
-                          true);
+                          "too many request bodies in progress; retry later", &parser.get(), true);
           break;
         }
         charge.emplace(shared_.bodies, bytes);
@@ -159,9 +158,10 @@ class Session {
         auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
         if (bec) {
           if (bec == bhttp::error::body_limit) {
-            co_await reject(bhttp::status::payload_too_large,
-                            "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
-                            &parser.get());
+            co_await reject(
+                bhttp::status::payload_too_large,
+                "request body larger than " + std::to_string(opt.max_body_bytes) + " bytes",
+                &parser.get());
           } else if (bec == beast::error::timeout) {
             // Closed on timeout, like a slow header.
           } else if (bec != bhttp::error::end_of_stream && bec != asio::error::eof &&
@@ -240,7 +240,8 @@ class Session {
   }
 
   // A 429 when the per-client rate limit refuses this API request (probes are never limited).
-  std::optional<api::Handled> rate_limited(const api::Request& req, const asio::ip::address& client) {
+  std::optional<api::Handled> rate_limited(const api::Request& req,
+                                           const asio::ip::address& client) {
     if (!shared_.limiter.enabled() || !req.target().starts_with("/api/")) {
       return std::nullopt;
     }
@@ -280,17 +281,21 @@ class Session {
       const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
       const auto scanned = scanner.scan(bytes);
       if (!scanned.error.empty()) {
-        co_await reject(bhttp::status::bad_request, "malformed HTTP request: " + std::string(scanned.error));
+        co_await reject(bhttp::status::bad_request,
+                        "malformed HTTP request: " + std::string(scanned.error));
         co_return false;
       }
-      if (scanned.length > kMaxHeadBytes || (scanned.length == 0 && bytes.size() >= kMaxHeadBytes)) {
-        co_await reject(bhttp::status::request_header_fields_too_large, "request headers too large");
+      if (scanned.length > kMaxHeadBytes ||
+          (scanned.length == 0 && bytes.size() >= kMaxHeadBytes)) {
+        co_await reject(bhttp::status::request_header_fields_too_large,
+                        "request headers too large");
         co_return false;
       }
       if (scanned.length > 0) {
         length = scanned.length;
         if (auto error = check_request_head(bytes.substr(0, length)); !error.empty()) {
-          co_await reject(bhttp::status::bad_request, "malformed HTTP request: " + std::string(error));
+          co_await reject(bhttp::status::bad_request,
+                          "malformed HTTP request: " + std::string(error));
           co_return false;
         }
         break;
@@ -298,7 +303,8 @@ class Session {
       auto [ec, n] = co_await stream_.async_read_some(
           buffer_.prepare(std::min<std::size_t>(4096, kMaxHeadBytes - bytes.size())), kTuple);
       if (ec) {
-        co_return false;  // a timeout closed the socket (as nginx does for slow headers), or the client left
+        co_return false;  // a timeout closed the socket (as nginx does for slow headers), or the
+                          // client left
       }
       buffer_.commit(n);
     }
@@ -308,10 +314,10 @@ class Session {
     const auto used = parser.put(asio::buffer(buffer_.data().data(), length), ec);
     buffer_.consume(used);
     if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit
-      co_await reject(bhttp::status::payload_too_large,
-                      "request body larger than " + std::to_string(shared_.options.max_body_bytes) +
-                          " bytes",
-                      &parser.get());
+      co_await reject(
+          bhttp::status::payload_too_large,
+          "request body larger than " + std::to_string(shared_.options.max_body_bytes) + " bytes",
+          &parser.get());
       co_return false;
     }
     if (ec || !parser.is_header_done()) {

@@ -1,12 +1,12 @@
 // Internal to http/: the state one I/O thread owns, and what all threads share.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <array>
-#include <atomic>
 #include <list>
 #include <optional>
 #include <thread>

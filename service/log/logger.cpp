@@ -1,11 +1,11 @@
 // spdlog supplies time, level and a thread-safe stdout sink; this file formats the fields.
 #include "service/log/logger.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 namespace comments::log {
 namespace {

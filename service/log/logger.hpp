@@ -19,8 +19,8 @@ struct Field {
   Field(std::string_view k, std::string_view v) : key(k), value(v) {}
   Field(std::string_view k, const char* v) : key(k), value(std::string_view(v)) {}
   template <typename T>
-    requires std::is_integral_v<T> && (!std::is_same_v<T, bool>)
-  Field(std::string_view k, T v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<T> &&(!std::is_same_v<T, bool>)Field(std::string_view k, T v)
+      : key(k), value(static_cast<std::int64_t>(v)) {}
   Field(std::string_view k, double v) : key(k), value(v) {}
   Field(std::string_view k, bool v) : key(k), value(v) {}
 };
@@ -34,9 +34,17 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
 // that read the bound port) always see them.
 void lifecycle(std::string_view message, std::initializer_list<Field> fields);
 
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::debug, m, f); }
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::info, m, f); }
-inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::error, m, f); }
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::debug, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::info, m, f);
+}
+inline void warn(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::warn, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::error, m, f);
+}
 
 }  // namespace comments::log

@@ -38,12 +38,16 @@ Metrics::Metrics(std::vector<std::string> route_labels, std::string_view version
                            .Add({});
   connections_rejected_ = &prometheus::BuildCounter()
                                .Name("http_connections_rejected_total")
-                               .Help("Connections closed at once because a connection cap (total or per client) was reached")
+                               .Help(
+                                   "Connections closed at once because a connection cap (total or "
+                                   "per client) was reached")
                                .Register(r)
                                .Add({});
   requests_shed_ = &prometheus::BuildCounter()
                         .Name("http_requests_shed_total")
-                        .Help("Requests refused with 503 because the in-flight limit or the body memory budget was reached")
+                        .Help(
+                            "Requests refused with 503 because the in-flight limit or the body "
+                            "memory budget was reached")
                         .Register(r)
                         .Add({});
   requests_rate_limited_ = &prometheus::BuildCounter()
@@ -64,15 +68,17 @@ Metrics::Metrics(std::vector<std::string> route_labels, std::string_view version
   list_cache_synchronized_ =
       &prometheus::BuildGauge()
            .Name("list_cache_synchronized")
-           .Help("1 while cached lists may be served: no other process writes the storage, or "
-                 "change notifications from the other replicas are flowing; 0 while lists are "
-                 "read from storage on every request")
+           .Help(
+               "1 while cached lists may be served: no other process writes the storage, or "
+               "change notifications from the other replicas are flowing; 0 while lists are "
+               "read from storage on every request")
            .Register(r)
            .Add({});
   list_cache_resyncs_ = &prometheus::BuildCounter()
                              .Name("list_cache_resyncs_total")
-                             .Help("Times the list cache was dropped whole because change "
-                                   "notifications had been interrupted")
+                             .Help(
+                                 "Times the list cache was dropped whole because change "
+                                 "notifications had been interrupted")
                              .Register(r)
                              .Add({});
   storage_duration_ = &prometheus::BuildHistogram()
@@ -135,8 +141,8 @@ RequestSeries& Metrics::request(std::size_t route, std::string_view method, unsi
       {"method", std::string(kMethods[m])},
       {"route", route < route_labels_.size() ? route_labels_[route] : std::string("unmatched")},
       {"code", std::to_string(code)}};
-  auto series = std::make_unique<RequestSeries>(
-      RequestSeries{&requests_total_->Add(labels), &request_duration_->Add(labels, latency_buckets())});
+  auto series = std::make_unique<RequestSeries>(RequestSeries{
+      &requests_total_->Add(labels), &request_duration_->Add(labels, latency_buckets())});
   auto* raw = series.get();
   owned_.push_back(std::move(series));
   if (cacheable) {
@@ -153,9 +159,10 @@ StorageSeries& Metrics::storage(std::string_view backend, std::string_view opera
       return *s;
     }
   }
-  prometheus::Labels labels{{"backend", std::string(backend)}, {"operation", std::string(operation)}};
-  auto s = std::make_unique<StorageSeries>(
-      StorageSeries{&storage_duration_->Add(labels, latency_buckets()), &storage_errors_->Add(labels)});
+  prometheus::Labels labels{{"backend", std::string(backend)},
+                            {"operation", std::string(operation)}};
+  auto s = std::make_unique<StorageSeries>(StorageSeries{
+      &storage_duration_->Add(labels, latency_buckets()), &storage_errors_->Add(labels)});
   auto& ref = *s;
   storage_series_.emplace_back(std::move(key), std::move(s));
   return ref;

@@ -8,8 +8,8 @@
 #include <prometheus/registry.h>
 
 #include <array>
-#include <functional>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,7 +35,8 @@ struct StorageSeries {
 class Metrics {
  public:
   // route_labels are the route templates; requests are recorded by index into this list.
-  Metrics(std::vector<std::string> route_labels, std::string_view version, std::string_view revision);
+  Metrics(std::vector<std::string> route_labels, std::string_view version,
+          std::string_view revision);
   ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;

@@ -1,4 +1,5 @@
-// Reads /proc/self/{stat,statm,fd,limits}: the standard process_* metrics Prometheus clients export.
+// Reads /proc/self/{stat,statm,fd,limits}: the standard process_* metrics Prometheus clients
+// export.
 #include "service/metrics/process_collector.hpp"
 
 #include <sys/resource.h>
@@ -62,9 +63,8 @@ ProcessCollector::ProcessCollector() {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   start_time_seconds_ = boot_time_seconds() + start_ticks / ticks;
   if (start_time_seconds_ <= 0) {
-    start_time_seconds_ = std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+    start_time_seconds_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 }
 
@@ -76,9 +76,10 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     double size = 0;
     double resident = 0;
     if (statm >> size >> resident) {
-      out.push_back(gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", size * page));
       out.push_back(
-          gauge("process_resident_memory_bytes", "Resident memory size in bytes.", resident * page));
+          gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", size * page));
+      out.push_back(gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+                          resident * page));
     }
   }
   {
@@ -86,8 +87,9 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     if (getrusage(RUSAGE_SELF, &usage) == 0) {
       const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-      out.push_back(gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                          cpu, prometheus::MetricType::Counter));
+      out.push_back(gauge("process_cpu_seconds_total",
+                          "Total user and system CPU time spent in seconds.", cpu,
+                          prometheus::MetricType::Counter));
     }
   }
   {
@@ -105,7 +107,8 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     }
   }
   out.push_back(gauge("process_start_time_seconds",
-                      "Start time of the process since unix epoch in seconds.", start_time_seconds_));
+                      "Start time of the process since unix epoch in seconds.",
+                      start_time_seconds_));
   return out;
 }
 

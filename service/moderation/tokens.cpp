@@ -59,7 +59,8 @@ Tokens Tokens::load(const std::string& path) {
     }
     const auto name = line.substr(0, colon);
     const auto token = line.substr(colon + 1);
-    if (name.empty() || name.size() > kMaxName || !std::all_of(name.begin(), name.end(), name_char)) {
+    if (name.empty() || name.size() > kMaxName ||
+        !std::all_of(name.begin(), name.end(), name_char)) {
       throw std::invalid_argument(where +
                                   "the name must be 1-64 letters, digits and . _ @ - characters");
     }

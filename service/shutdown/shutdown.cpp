@@ -47,13 +47,13 @@ int run_until_signalled(http::Server& server, http::Server* admin, store::Storag
     });
     readiness.begin_draining();
     log::lifecycle("shutdown: readiness failing, still serving",
-              {{"signal", sig}, {"delay_ms", timing.delay.count()}});
+                   {{"signal", sig}, {"delay_ms", timing.delay.count()}});
     asio::steady_timer timer(ctl, timing.delay);
     co_await timer.async_wait(tuple);
 
     server.stop_accepting();
     log::lifecycle("shutdown: stopped accepting, draining",
-              {{"open_connections", server.open_connections()}});
+                   {{"open_connections", server.open_connections()}});
     const auto deadline = Clock::now() + timing.drain;
     while (server.open_connections() > 0 && Clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(10));

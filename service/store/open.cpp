@@ -27,7 +27,8 @@ std::unique_ptr<Backend> open(std::string_view url, const OpenOptions& options) 
     return std::make_unique<PostgresBackend>(std::string(url), options);
   }
   // Only the scheme is repeated: the rest may hold a password.
-  throw std::invalid_argument("unknown storage URL scheme '" + std::string(url.substr(0, url.find(':'))) +
+  throw std::invalid_argument("unknown storage URL scheme '" +
+                              std::string(url.substr(0, url.find(':'))) +
                               "': use memory:, sqlite:<path> or postgresql://…");
 }
 

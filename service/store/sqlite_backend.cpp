@@ -6,9 +6,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 
 namespace comments::store {
@@ -62,8 +62,8 @@ sqlite3* open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open SQLite database '" + path + "': " +
-                      (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    std::string msg = "cannot open SQLite database '" + path +
+                      "': " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     throw StoreError(errc::unavailable, msg);
   }
@@ -139,8 +139,7 @@ const std::string kShown = "(SELECT * FROM comments WHERE state = 'visible') AS 
 const std::string kSelect = "SELECT id, email, comment, created_at_ms FROM " + kShown +
                             " WHERE content_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
 // Completed with one ?N per content by count().
-const std::string kCount =
-    "SELECT content_id, count(*) FROM " + kShown + " WHERE content_id IN (";
+const std::string kCount = "SELECT content_id, count(*) FROM " + kShown + " WHERE content_id IN (";
 
 std::string column_text(sqlite3_stmt* stmt, int col) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
@@ -208,8 +207,9 @@ void insert_audit(sqlite3* db, const AuditEntry& entry) {
 }
 
 StoredComment stored_comment(const Query& q) {
-  return StoredComment{q.integer(0), q.text(1), q.text(2), q.text(3), q.integer(4),
-                       state_from_string(q.text(5)).value_or(State::hidden)};
+  return StoredComment{q.integer(0), q.text(1),
+                       q.text(2),    q.text(3),
+                       q.integer(4), state_from_string(q.text(5)).value_or(State::hidden)};
 }
 
 Block block_row(const Query& q) { return Block{q.integer(0), q.text(1), q.text(2), q.integer(3)}; }
@@ -248,7 +248,8 @@ SqliteBackend::SqliteBackend(std::string path, const std::string& synchronous)
 
   writer_.db = open_db(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   exec(writer_.db, "PRAGMA journal_mode = WAL");
-  exec(writer_.db, synchronous == "full" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  exec(writer_.db,
+       synchronous == "full" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   exec(writer_.db, "PRAGMA temp_store = MEMORY");
   migrate(writer_.db);
   writer_.stmt = prepare(writer_.db, kInsert);
@@ -348,8 +349,8 @@ Page SqliteBackend::list(std::string_view content_id, std::int64_t after_id, std
   sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(limit));
   int rc = 0;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    page.comments.push_back(Comment{sqlite3_column_int64(s, 0), column_text(s, 1), column_text(s, 2),
-                                    sqlite3_column_int64(s, 3)});
+    page.comments.push_back(Comment{sqlite3_column_int64(s, 0), column_text(s, 1),
+                                    column_text(s, 2), sqlite3_column_int64(s, 3)});
   }
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
@@ -559,7 +560,6 @@ constexpr const char* kAllComments =
     "SELECT id, content_id, email, comment, created_at_ms, state FROM comments ORDER BY id";
 constexpr const char* kAllAudit = "SELECT id, at_ms, actor, action, target FROM audit ORDER BY id";
 
-
 }  // namespace
 
 Snapshot SqliteBackend::snapshot() {
@@ -627,9 +627,15 @@ ImportResult SqliteBackend::import(const Snapshot& data) {
     }
     Query blocks(db, "INSERT INTO blocks (id, kind, value, created_at_ms) VALUES (?1, ?2, ?3, ?4)");
     for (const auto& b : plan.add.blocks) {
-      blocks.reset().bind(b.id).bind(b.kind).bind(b.value).bind(b.created_at_ms).step("import block");
+      blocks.reset()
+          .bind(b.id)
+          .bind(b.kind)
+          .bind(b.value)
+          .bind(b.created_at_ms)
+          .step("import block");
     }
-    Query audit(db, "INSERT INTO audit (id, at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)");
+    Query audit(db,
+                "INSERT INTO audit (id, at_ms, actor, action, target) VALUES (?1, ?2, ?3, ?4, ?5)");
     for (const auto& a : plan.add.audit) {
       audit.reset().bind(a.id).bind(a.at_ms).bind(a.actor).bind(a.action).bind(a.target);
       audit.step("import audit entry");

@@ -20,7 +20,10 @@ struct Connection {
   Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-  Connection(Connection&& o) noexcept : db(o.db), stmt(o.stmt) { o.db = nullptr; o.stmt = nullptr; }
+  Connection(Connection&& o) noexcept : db(o.db), stmt(o.stmt) {
+    o.db = nullptr;
+    o.stmt = nullptr;
+  }
   Connection& operator=(Connection&&) = delete;
   ~Connection();
 };
@@ -43,8 +46,8 @@ class SqliteBackend : public Backend {
   void ping() override;
 
   std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
-  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
-                                            State to, const AuditEntry& audit) override;
+  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from, State to,
+                                            const AuditEntry& audit) override;
   Block add_block(const Block& block, const AuditEntry& audit) override;
   bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;

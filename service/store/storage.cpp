@@ -2,9 +2,9 @@
 // stores it in one transaction, then completes each request on its own executor.
 #include "service/store/storage.hpp"
 
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
 #include <chrono>
 
 #include "service/log/logger.hpp"
@@ -28,7 +28,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-Storage::Storage(std::unique_ptr<Backend> backend, StorageOptions options, metrics::Metrics& metrics)
+Storage::Storage(std::unique_ptr<Backend> backend, StorageOptions options,
+                 metrics::Metrics& metrics)
     : backend_(std::move(backend)),
       options_(options),
       append_series_(metrics.storage(backend_->name(), "append")),

@@ -40,7 +40,8 @@ constexpr const char* kLockContents =
 // Rows are produced, and ids drawn, in batch order.
 constexpr const char* kInsert =
     "INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
-    " SELECT c, e, t, m, s FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
+    " SELECT c, e, t, m, s FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
+    "$5::text[])"
     "   WITH ORDINALITY AS b(c, e, t, m, s, n) ORDER BY n"
     " RETURNING id";
 // The comments lists and counts show: a filter on moderation state goes here, and only here.
@@ -224,8 +225,8 @@ std::vector<std::int64_t> PostgresBackend::count(std::span<const std::string> co
   const std::string ids_param = ids.str();
   return execute(
       readers_, pg::Effect::none, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
-        auto results = s.run(std::vector<pg::Statement>{{"count", nullptr, {ids_param.c_str()}}},
-                             deadline);
+        auto results =
+            s.run(std::vector<pg::Statement>{{"count", nullptr, {ids_param.c_str()}}}, deadline);
         auto& r = results[0];
         std::vector<std::int64_t> counts;
         counts.reserve(static_cast<std::size_t>(r.rows()));
@@ -306,9 +307,10 @@ pg::Result PostgresBackend::moderate(pg::Effect effect, const char* sql,
 namespace {
 
 StoredComment stored_comment(const pg::Result& r, int row) {
-  return StoredComment{r.integer(row, 0), r.text(row, 1), r.text(row, 2), r.text(row, 3),
-                       r.integer(row, 4),
-                       state_from_string(r.text(row, 5)).value_or(State::hidden)};
+  return StoredComment{
+      r.integer(row, 0), r.text(row, 1),
+      r.text(row, 2),    r.text(row, 3),
+      r.integer(row, 4), state_from_string(r.text(row, 5)).value_or(State::hidden)};
 }
 
 Block block_row(const pg::Result& r, int row) {
@@ -381,8 +383,8 @@ bool PostgresBackend::remove_block(std::int64_t id, const AuditEntry& audit) {
 }
 
 std::vector<Block> PostgresBackend::blocks() {
-  auto r = moderate(pg::Effect::none, "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id",
-                    {});
+  auto r = moderate(pg::Effect::none,
+                    "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id", {});
   std::vector<Block> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(block_row(r, i));
@@ -482,9 +484,10 @@ ImportResult PostgresBackend::import(const Snapshot& data) {
   }
   const std::string comment_ids_param = comment_ids.str();
   const std::string audit_ids_param = audit_ids.str();
-  const std::string existing_comments =
-      fmt::format("SELECT {} FROM comments WHERE id = ANY ($1::bigint[]) ORDER BY id", kCommentColumns);
-  const std::string existing_blocks = fmt::format("SELECT {} FROM blocks ORDER BY id", kBlockColumns);
+  const std::string existing_comments = fmt::format(
+      "SELECT {} FROM comments WHERE id = ANY ($1::bigint[]) ORDER BY id", kCommentColumns);
+  const std::string existing_blocks =
+      fmt::format("SELECT {} FROM blocks ORDER BY id", kBlockColumns);
   const std::string existing_audit =
       fmt::format("SELECT {} FROM audit WHERE id = ANY ($1::bigint[]) ORDER BY id", kAuditColumns);
   // Replicas may read meanwhile, but nobody writes: the rows read here stay as read until COMMIT,
@@ -496,73 +499,75 @@ ImportResult PostgresBackend::import(const Snapshot& data) {
       {nullptr, existing_comments.c_str(), {comment_ids_param.c_str()}},
       {nullptr, existing_blocks.c_str(), {}},
       {nullptr, existing_audit.c_str(), {audit_ids_param.c_str()}}};
-  return execute(readers_, pg::Effect::commits, kTransferDeadline,
-                 [&](pg::Session& s, pg::Deadline deadline) {
-    std::optional<ImportPlan> plan;
-    try {
-      plan = plan_import(data, snapshot_of(s.run(read, deadline), 3));
-    } catch (const ImportConflict&) {
-      s.run(std::vector<pg::Statement>{{nullptr, "ROLLBACK", {}}}, deadline);
-      throw;
-    }
-    pg::ArrayLiteral c_id, c_content, c_email, c_text, c_at, c_state;
-    for (const auto& c : plan->add.comments) {
-      c_id.add(c.id);
-      c_content.add(c.content_id);
-      c_email.add(c.email);
-      c_text.add(c.text);
-      c_at.add(c.created_at_ms);
-      c_state.add(to_string(c.state));
-    }
-    pg::ArrayLiteral b_id, b_kind, b_value, b_at;
-    for (const auto& b : plan->add.blocks) {
-      b_id.add(b.id);
-      b_kind.add(b.kind);
-      b_value.add(b.value);
-      b_at.add(b.created_at_ms);
-    }
-    pg::ArrayLiteral a_id, a_at, a_actor, a_action, a_target;
-    for (const auto& a : plan->add.audit) {
-      a_id.add(a.id);
-      a_at.add(a.at_ms);
-      a_actor.add(a.actor);
-      a_action.add(a.action);
-      a_target.add(a.target);
-    }
-    const std::vector<std::string> p{c_id.str(),  c_content.str(), c_email.str(), c_text.str(),
-                                     c_at.str(),  c_state.str(),   b_id.str(),    b_kind.str(),
-                                     b_value.str(), b_at.str(),    a_id.str(),    a_at.str(),
-                                     a_actor.str(), a_action.str(), a_target.str()};
-    const std::string comments_sequence = advance_identity("comments");
-    const std::string blocks_sequence = advance_identity("blocks");
-    const std::string audit_sequence = advance_identity("audit");
-    const std::vector<pg::Statement> write{
-        {nullptr,
-         "INSERT INTO comments (id, content_id, email, comment, created_at_ms, state)"
-         " OVERRIDING SYSTEM VALUE SELECT i, c, e, t, m, s FROM unnest($1::bigint[], $2::text[],"
-         " $3::text[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS r(i, c, e, t, m, s, n)"
-         " ORDER BY n",
-         {p[0].c_str(), p[1].c_str(), p[2].c_str(), p[3].c_str(), p[4].c_str(), p[5].c_str()}},
-        {nullptr,
-         "INSERT INTO blocks (id, kind, value, created_at_ms) OVERRIDING SYSTEM VALUE"
-         " SELECT i, k, v, m FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])"
-         " WITH ORDINALITY AS r(i, k, v, m, n) ORDER BY n",
-         {p[6].c_str(), p[7].c_str(), p[8].c_str(), p[9].c_str()}},
-        {nullptr,
-         "INSERT INTO audit (id, at_ms, actor, action, target) OVERRIDING SYSTEM VALUE"
-         " SELECT i, m, w, a, t FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
-         " $5::text[]) WITH ORDINALITY AS r(i, m, w, a, t, n) ORDER BY n",
-         {p[10].c_str(), p[11].c_str(), p[12].c_str(), p[13].c_str(), p[14].c_str()}},
-        {nullptr, comments_sequence.c_str(), {}},
-        {nullptr, blocks_sequence.c_str(), {}},
-        {nullptr, audit_sequence.c_str(), {}},
-        {nullptr, "COMMIT", {}}};
-    auto results = s.run(write, deadline);
-    if (results.back().command != "COMMIT") {
-      throw StoreError(errc::internal, "PostgreSQL did not commit the import");
-    }
-    return plan->result;
-  });
+  return execute(
+      readers_, pg::Effect::commits, kTransferDeadline, [&](pg::Session& s, pg::Deadline deadline) {
+        std::optional<ImportPlan> plan;
+        try {
+          plan = plan_import(data, snapshot_of(s.run(read, deadline), 3));
+        } catch (const ImportConflict&) {
+          s.run(std::vector<pg::Statement>{{nullptr, "ROLLBACK", {}}}, deadline);
+          throw;
+        }
+        pg::ArrayLiteral c_id, c_content, c_email, c_text, c_at, c_state;
+        for (const auto& c : plan->add.comments) {
+          c_id.add(c.id);
+          c_content.add(c.content_id);
+          c_email.add(c.email);
+          c_text.add(c.text);
+          c_at.add(c.created_at_ms);
+          c_state.add(to_string(c.state));
+        }
+        pg::ArrayLiteral b_id, b_kind, b_value, b_at;
+        for (const auto& b : plan->add.blocks) {
+          b_id.add(b.id);
+          b_kind.add(b.kind);
+          b_value.add(b.value);
+          b_at.add(b.created_at_ms);
+        }
+        pg::ArrayLiteral a_id, a_at, a_actor, a_action, a_target;
+        for (const auto& a : plan->add.audit) {
+          a_id.add(a.id);
+          a_at.add(a.at_ms);
+          a_actor.add(a.actor);
+          a_action.add(a.action);
+          a_target.add(a.target);
+        }
+        const std::vector<std::string> p{
+            c_id.str(),    c_content.str(), c_email.str(), c_text.str(),   c_at.str(),
+            c_state.str(), b_id.str(),      b_kind.str(),  b_value.str(),  b_at.str(),
+            a_id.str(),    a_at.str(),      a_actor.str(), a_action.str(), a_target.str()};
+        const std::string comments_sequence = advance_identity("comments");
+        const std::string blocks_sequence = advance_identity("blocks");
+        const std::string audit_sequence = advance_identity("audit");
+        const std::vector<pg::Statement> write{
+            {nullptr,
+             "INSERT INTO comments (id, content_id, email, comment, created_at_ms, state)"
+             " OVERRIDING SYSTEM VALUE SELECT i, c, e, t, m, s FROM unnest($1::bigint[], "
+             "$2::text[],"
+             " $3::text[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS r(i, c, e, t, "
+             "m, s, n)"
+             " ORDER BY n",
+             {p[0].c_str(), p[1].c_str(), p[2].c_str(), p[3].c_str(), p[4].c_str(), p[5].c_str()}},
+            {nullptr,
+             "INSERT INTO blocks (id, kind, value, created_at_ms) OVERRIDING SYSTEM VALUE"
+             " SELECT i, k, v, m FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])"
+             " WITH ORDINALITY AS r(i, k, v, m, n) ORDER BY n",
+             {p[6].c_str(), p[7].c_str(), p[8].c_str(), p[9].c_str()}},
+            {nullptr,
+             "INSERT INTO audit (id, at_ms, actor, action, target) OVERRIDING SYSTEM VALUE"
+             " SELECT i, m, w, a, t FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
+             " $5::text[]) WITH ORDINALITY AS r(i, m, w, a, t, n) ORDER BY n",
+             {p[10].c_str(), p[11].c_str(), p[12].c_str(), p[13].c_str(), p[14].c_str()}},
+            {nullptr, comments_sequence.c_str(), {}},
+            {nullptr, blocks_sequence.c_str(), {}},
+            {nullptr, audit_sequence.c_str(), {}},
+            {nullptr, "COMMIT", {}}};
+        auto results = s.run(write, deadline);
+        if (results.back().command != "COMMIT") {
+          throw StoreError(errc::internal, "PostgreSQL did not commit the import");
+        }
+        return plan->result;
+      });
 }
 
 }  // namespace comments::store

@@ -41,8 +41,8 @@ class PostgresBackend : public Backend {
   void ping() override;
 
   std::vector<StoredComment> moderation_list(const ModerationQuery& query) override;
-  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from,
-                                            State to, const AuditEntry& audit) override;
+  std::optional<StoredComment> change_state(std::int64_t id, std::span<const State> from, State to,
+                                            const AuditEntry& audit) override;
   Block add_block(const Block& block, const AuditEntry& audit) override;
   bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;

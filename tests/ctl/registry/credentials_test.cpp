@@ -3,10 +3,11 @@
 // legacy format), environment credentials named for one registry, and every refusal. Files are
 // real (a temporary directory); the environment and the helper programs are given to the lookup.
 // The real helper protocol, skopeo login and podman login are in credentials_login_test.sh.
+#include "registry/credentials.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "registry/auth.hpp"
-#include "registry/credentials.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -18,7 +19,7 @@ struct Env {
   TempDir dir;
   std::map<std::string, std::string> vars;
   std::vector<std::pair<std::string, std::string>> helper_calls;  // program, stdin
-  std::map<std::string, std::pair<int, std::string>> helpers;    // program → exit, stdout
+  std::map<std::string, std::pair<int, std::string>> helpers;     // program → exit, stdout
 
   CredentialSources sources(std::string authfile = {}) {
     CredentialSources s;
@@ -97,10 +98,11 @@ TEST_CASE("the first file with credentials for the registry wins", "[registry][c
 
 TEST_CASE("keys written as URLs, Docker Hub's names, the legacy file", "[registry][credentials]") {
   Env env;
-  const std::string f = env.file(
-      "config.json", R"({"auths": {"https://registry.example.com/v1/": {"auth": ")" +
-                         base64_encode("url:pw") + R"("}, "https://index.docker.io/v1/": {"auth": ")" +
-                         base64_encode("hub:pw") + R"("}, "empty.example.com": {}}})");
+  const std::string f =
+      env.file("config.json", R"({"auths": {"https://registry.example.com/v1/": {"auth": ")" +
+                                  base64_encode("url:pw") +
+                                  R"("}, "https://index.docker.io/v1/": {"auth": ")" +
+                                  base64_encode("hub:pw") + R"("}, "empty.example.com": {}}})");
   const auto s = env.sources();
   CHECK(credentials_from_file({f, false}, "registry.example.com", s)->user == "url");
   CHECK(credentials_from_file({f, false}, "docker.io", s)->user == "hub");
@@ -113,10 +115,10 @@ TEST_CASE("keys written as URLs, Docker Hub's names, the legacy file", "[registr
 
 TEST_CASE("identity tokens", "[registry][credentials]") {
   Env env;
-  const std::string f = env.file(
-      "config.json", R"({"auths": {"acr.example.com": {"auth": ")" +
-                         base64_encode("00000000-0000-0000-0000-000000000000:") +
-                         R"(", "identitytoken": "refresh-token"}}})");
+  const std::string f =
+      env.file("config.json", R"({"auths": {"acr.example.com": {"auth": ")" +
+                                  base64_encode("00000000-0000-0000-0000-000000000000:") +
+                                  R"(", "identitytoken": "refresh-token"}}})");
   const auto c = credentials_from_file({f, false}, "acr.example.com", env.sources());
   REQUIRE(c);
   CHECK(c->identity_token == "refresh-token");

@@ -1,10 +1,11 @@
 // The registry client's readers of untrusted input: image references, manifests and image
 // configs, digests. (Sessions, rules and credentials: the other files here.)
+#include "registry/reference.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "registry/digest.hpp"
 #include "registry/manifest.hpp"
-#include "registry/reference.hpp"
 
 namespace commentsctl::testing {
 namespace {
@@ -50,11 +51,12 @@ TEST_CASE("references split into registry, repository, tag and digest", "[regist
 }
 
 TEST_CASE("manifests: what a copy needs, and refusals", "[registry]") {
-  const std::string image = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+  const std::string image =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-                            d1 + R"(","size":10},
-    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" + d2 +
-                            R"(","size":20}]})";
+      d1 + R"(","size":10},
+    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" +
+      d2 + R"(","size":20}]})";
   auto m = parse_manifest(image, "");
   CHECK_FALSE(m.is_index);
   CHECK(m.digest == sha256_digest(image));
@@ -64,8 +66,9 @@ TEST_CASE("manifests: what a copy needs, and refusals", "[registry]") {
   REQUIRE(m.layers.size() == 1);
   CHECK(m.layers[0].size == 20);
 
-  const std::string index = R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
-                            d1 + R"(","size":5,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
+  const std::string index =
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      d1 + R"(","size":5,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
   m = parse_manifest(index, "application/vnd.oci.image.index.v1+json; charset=utf-8");
   CHECK(m.is_index);
   CHECK(m.media_type == "application/vnd.oci.image.index.v1+json");
@@ -79,16 +82,19 @@ TEST_CASE("manifests: what a copy needs, and refusals", "[registry]") {
                      ""),
       Catch::Contains("unsupported manifest media type"));
   CHECK_THROWS_WITH(
-      parse_manifest(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:x","size":1},"layers":[]})",
-                     ""),
+      parse_manifest(
+          R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:x","size":1},"layers":[]})",
+          ""),
       "config.digest \"sha256:x\" is not sha256: and 64 lower-case hex digits");
   CHECK_THROWS_WITH(
-      parse_manifest(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":")" +
-                         d1 + R"(","size":-1},"layers":[]})",
-                     ""),
+      parse_manifest(
+          R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":")" + d1 +
+              R"(","size":-1},"layers":[]})",
+          ""),
       "config.size must be a non-negative integer");
-  CHECK_THROWS_WITH(parse_manifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json"})", ""),
-                    "the index has no \"manifests\" list");
+  CHECK_THROWS_WITH(
+      parse_manifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json"})", ""),
+      "the index has no \"manifests\" list");
 }
 
 TEST_CASE("image config labels", "[registry]") {

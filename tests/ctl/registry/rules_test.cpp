@@ -1,12 +1,13 @@
 // The plain-function rules: scheme, retry and Retry-After, redirects; and the authentication
 // rules: challenges, answering them, scopes, token requests and answers, the token cache, the
 // run's TLS context.
+#include "registry/rules.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "http/tls.hpp"
 #include "registry/auth.hpp"
 #include "registry/error.hpp"
-#include "registry/rules.hpp"
 
 namespace commentsctl::testing {
 namespace {
@@ -36,10 +37,10 @@ TEST_CASE("plain HTTP only to loopback, or with --insecure", "[registry][rules]"
 
   CHECK(rules::falls_back_to_plain({http::NetworkError::Kind::Tls, "wrong version number"}));
   CHECK_FALSE(rules::falls_back_to_plain({http::NetworkError::Kind::TlsVerify, "verify failed"}));
-  CHECK_THROWS_WITH(rules::require_allowed_scheme({"auth.example.com", "80", false}, false,
-                                                  "the token service"),
-                    "the token service is plain HTTP (http://auth.example.com:80), allowed only "
-                    "to loopback or with --insecure");
+  CHECK_THROWS_WITH(
+      rules::require_allowed_scheme({"auth.example.com", "80", false}, false, "the token service"),
+      "the token service is plain HTTP (http://auth.example.com:80), allowed only "
+      "to loopback or with --insecure");
   CHECK_NOTHROW(rules::require_allowed_scheme({"auth.example.com", "80", false}, true, "x"));
 }
 
@@ -58,8 +59,8 @@ TEST_CASE("retry: which failures, how long, how often", "[registry][rules]") {
   CHECK(rules::retry_delay(policy, 1) == 500ms);
   CHECK(rules::retry_delay(policy, 2) == 1000ms);
   CHECK(rules::retry_delay(policy, 3) == 2000ms);
-  CHECK_FALSE(rules::retry_delay(policy, 4));  // the last attempt
-  CHECK(rules::retry_delay(policy, 1, 2500ms) == 2500ms);  // Retry-After wins
+  CHECK_FALSE(rules::retry_delay(policy, 4));               // the last attempt
+  CHECK(rules::retry_delay(policy, 1, 2500ms) == 2500ms);   // Retry-After wins
   CHECK(rules::retry_delay(policy, 1, 60000ms) == 3000ms);  // and is capped
   CHECK(rules::retry_delay(policy, 1, 0ms) == 0ms);
 
@@ -89,8 +90,8 @@ TEST_CASE("redirects: resolved, and credentials only to the registry's own origi
   next = rules::follow_redirect(home, "https://REGISTRY.example.com:443/x", home, false);
   CHECK(next.registry);
   // Another port or scheme is another origin.
-  CHECK_FALSE(rules::follow_redirect(home, "https://registry.example.com:8443/x", home, false)
-                  .registry);
+  CHECK_FALSE(
+      rules::follow_redirect(home, "https://registry.example.com:8443/x", home, false).registry);
   // From storage, a relative location stays on storage.
   const auto storage = rules::follow_redirect(home, "https://cdn.example.com/a/b", home, false);
   next = rules::follow_redirect(storage, "c?d=1", home, false);
@@ -163,9 +164,9 @@ TEST_CASE("answering a challenge", "[registry][auth]") {
   CHECK(bearer.realm == "https://a.example.com/t");
   CHECK(bearer.service == "svc");
   // A cached token may have expired: answered again (the caller fetches a fresh one).
-  CHECK(answer_challenge(R"(Bearer realm="https://a.example.com/t")", Sent::CachedToken, found, r,
-                         s)
-            .kind == AuthScheme::Kind::Bearer);
+  CHECK(
+      answer_challenge(R"(Bearer realm="https://a.example.com/t")", Sent::CachedToken, found, r, s)
+          .kind == AuthScheme::Kind::Bearer);
   CHECK_THROWS_WITH(answer_challenge(R"(Bearer realm="https://a.example.com/t",error="denied")",
                                      Sent::FreshToken, found, r, s),
                     "r.example.com refused the token for repository:a:pull obtained with the "

@@ -53,8 +53,8 @@ class ScriptedResponse final : public http::Response {
     if (head_) {
       return 0;
     }
-    const std::size_t end = step_.cut_after ? std::min(*step_.cut_after, step_.body.size())
-                                            : step_.body.size();
+    const std::size_t end =
+        step_.cut_after ? std::min(*step_.cut_after, step_.body.size()) : step_.body.size();
     if (offset_ >= end) {
       if (step_.cut_after && offset_ < step_.body.size()) {
         throw http::NetworkError(http::NetworkError::Kind::Io, step_.url + ": connection reset");
@@ -76,8 +76,7 @@ class ScriptedResponse final : public http::Response {
 
 class ScriptedUpload final : public http::Upload {
  public:
-  ScriptedUpload(std::shared_ptr<Script> script, std::size_t index, Step step,
-                 std::uint64_t length)
+  ScriptedUpload(std::shared_ptr<Script> script, std::size_t index, Step step, std::uint64_t length)
       : script_(std::move(script)), index_(index), step_(std::move(step)), length_(length) {}
 
   void write(const char* data, std::size_t size) override {
@@ -167,14 +166,13 @@ std::unique_ptr<http::Response> ScriptedTransport::send(const http::Endpoint& to
                                                         http::StringRequest request) {
   const std::string method(request.method_string());
   const std::string url = to.origin() + std::string(request.target());
-  script_->record(Sent{method, url, header_map(request.base()), request.body(), false, false,
-                       false});
+  script_->record(
+      Sent{method, url, header_map(request.base()), request.body(), false, false, false});
   Step step = script_->take(method, url);
   if (step.fail) {
     throw http::NetworkError(*step.fail, url + ": scripted failure");
   }
-  return std::make_unique<ScriptedResponse>(std::move(step),
-                                            request.method() == bhttp::verb::head);
+  return std::make_unique<ScriptedResponse>(std::move(step), request.method() == bhttp::verb::head);
 }
 
 std::unique_ptr<http::Upload> ScriptedTransport::upload(const http::Endpoint& to,

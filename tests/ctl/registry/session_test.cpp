@@ -2,15 +2,15 @@
 // Bearer tokens with their cache and scopes, identity tokens, 429 with Retry-After and other
 // retries, redirects to blob storage, the scheme choice, uploads abandoned on a digest mismatch,
 // and sessions that never wait for each other.
-#include <catch2/catch.hpp>
+#include "registry/session.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "registry/digest.hpp"
-#include "registry/session.hpp"
 #include "registry/scripted_transport.hpp"
 
 namespace commentsctl::testing {
@@ -25,9 +25,10 @@ const std::string reg = "registry.test:5000";
 const std::string origin = "https://registry.test:5000";
 const std::string oci = "application/vnd.oci.image.manifest.v1+json";
 const std::string config_digest = "sha256:" + std::string(64, 'c');
-const std::string manifest = R"({"schemaVersion":2,"mediaType":")" + oci +
-                             R"(","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-                             config_digest + R"(","size":2},"layers":[]})";
+const std::string manifest =
+    R"({"schemaVersion":2,"mediaType":")" + oci +
+    R"(","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+    config_digest + R"(","size":2},"layers":[]})";
 const std::string bearer_challenge =
     R"(Bearer realm="https://auth.test/token",service="registry.test")";
 
@@ -83,8 +84,13 @@ TEST_CASE("Basic: sent once asked for, then with every request, and refusals say
   const std::string url = origin + "/v2/a/manifests/1";
   h.script->expect(unauthorized("GET", url, R"(Basic realm="registry")"));
   h.script->expect(manifest_ok(url));
-  h.script->expect({"HEAD", origin + "/v2/a/blobs/" + config_digest, 200,
-                    {{"Content-Length", "2"}}, "", {}, {}});
+  h.script->expect({"HEAD",
+                    origin + "/v2/a/blobs/" + config_digest,
+                    200,
+                    {{"Content-Length", "2"}},
+                    "",
+                    {},
+                    {}});
   Registry registry(reg, h.options());
   auto session = registry.session();
   CHECK(session.get_manifest("a", "1").digest == sha256_digest(manifest));
@@ -164,8 +170,8 @@ TEST_CASE("Bearer: a token per scope, cached for the run, wider scopes serving n
   Registry registry(reg, h.options());
   auto session = registry.session();
   const auto m = session.get_manifest("a", "1");
-  session.head_blob("a", config_digest);   // the cached pull token
-  session.put_manifest("a", "2", m);       // push needs a token of its own
+  session.head_blob("a", config_digest);               // the cached pull token
+  session.put_manifest("a", "2", m);                   // push needs a token of its own
   CHECK(session.mount_blob("b", config_digest, "a"));  // two repositories in one token
   no_steps_left(*h.script);
 
@@ -196,8 +202,7 @@ TEST_CASE("Bearer: a refused cached token is fetched again once, a fresh one ref
   h.script->expect(token(token_url, "t1"));
   h.script->expect(manifest_ok(m1));
   // The registry restarted and forgot t1.
-  h.script->expect(
-      unauthorized("GET", m1, bearer_challenge + R"(,error="invalid_token")"));
+  h.script->expect(unauthorized("GET", m1, bearer_challenge + R"(,error="invalid_token")"));
   h.script->expect(token(token_url, "t2"));
   h.script->expect(manifest_ok(m1));
   Registry registry(reg, h.options());
@@ -230,8 +235,13 @@ TEST_CASE("Bearer with an identity token: an OAuth2 refresh-token POST", "[regis
   h.credentials = Credentials{"", "", "refresh-me", "docker-credential-test"};
   const std::string m1 = origin + "/v2/a/manifests/1";
   h.script->expect(unauthorized("GET", m1, bearer_challenge));
-  h.script->expect({"POST", "https://auth.test:443/token", 200, {},
-                    R"({"access_token":"from-refresh","expires_in":60})", {}, {}});
+  h.script->expect({"POST",
+                    "https://auth.test:443/token",
+                    200,
+                    {},
+                    R"({"access_token":"from-refresh","expires_in":60})",
+                    {},
+                    {}});
   h.script->expect(manifest_ok(m1));
   Registry registry(reg, h.options());
   auto session = registry.session();
@@ -250,8 +260,8 @@ TEST_CASE("429 waits what Retry-After says, 5xx the doubling backoff, then gives
   Harness h;
   const std::string m1 = origin + "/v2/a/manifests/1";
   h.script->expect({"GET", m1, 429, {{"Retry-After", "7"}}, "", {}, {}});
-  h.script->expect({"GET", m1, 503, {}, R"({"errors":[{"code":"UNAVAILABLE","message":"busy"}]})",
-                    {}, {}});
+  h.script->expect(
+      {"GET", m1, 503, {}, R"({"errors":[{"code":"UNAVAILABLE","message":"busy"}]})", {}, {}});
   h.script->expect({"GET", m1, {}, {}, "", http::NetworkError::Kind::Connect, {}});
   h.script->expect(manifest_ok(m1));
   Registry registry(reg, h.options());
@@ -290,8 +300,8 @@ TEST_CASE("blob redirects: followed to storage without the registry's credential
   const std::string digest = sha256_digest(bytes);
   const std::string blob = origin + "/v2/a/blobs/" + digest;
   h.script->expect(unauthorized("GET", blob, R"(Basic realm="r")"));
-  h.script->expect({"GET", blob, 307,
-                    {{"Location", "https://storage.test/bucket/blob?sig=abc"}}, "", {}, {}});
+  h.script->expect(
+      {"GET", blob, 307, {{"Location", "https://storage.test/bucket/blob?sig=abc"}}, "", {}, {}});
   h.script->expect({"GET", "https://storage.test:443/bucket/blob?sig=abc", 200, {}, bytes, {}, {}});
   Registry registry(reg, h.options());
   auto session = registry.session();
@@ -327,7 +337,8 @@ TEST_CASE("scheme: HTTPS first, plain HTTP only to loopback and only after a fai
           "[registry][session]") {
   Harness h;
   SECTION("a loopback registry without TLS") {
-    h.script->expect({"GET", "https://127.0.0.1:5000/v2/", {}, {}, "", http::NetworkError::Kind::Tls, {}});
+    h.script->expect(
+        {"GET", "https://127.0.0.1:5000/v2/", {}, {}, "", http::NetworkError::Kind::Tls, {}});
     h.script->expect(manifest_ok("http://127.0.0.1:5000/v2/a/manifests/1"));
     Registry registry("127.0.0.1:5000", h.options());
     auto session = registry.session();
@@ -359,8 +370,13 @@ struct CopyHarness {
   std::string upload_url = origin + "/v2/b/blobs/uploads/u1?_state=s";
 
   void expect_upload_start() {
-    h.script->expect({"POST", origin + "/v2/b/blobs/uploads/", 202,
-                      {{"Location", "/v2/b/blobs/uploads/u1?_state=s"}}, "", {}, {}});
+    h.script->expect({"POST",
+                      origin + "/v2/b/blobs/uploads/",
+                      202,
+                      {{"Location", "/v2/b/blobs/uploads/u1?_state=s"}},
+                      "",
+                      {},
+                      {}});
   }
 };
 
@@ -433,7 +449,8 @@ TEST_CASE("a session waiting out a 429 holds up no other session of the run",
   h.credentials = alice();
   // Both sessions authenticate with the run's Basic scheme, learnt by the first.
   h.script->expect(unauthorized("GET", origin + "/v2/a/manifests/slow", R"(Basic realm="r")"));
-  h.script->expect({"GET", origin + "/v2/a/manifests/slow", 429, {{"Retry-After", "30"}}, "", {}, {}});
+  h.script->expect(
+      {"GET", origin + "/v2/a/manifests/slow", 429, {{"Retry-After", "30"}}, "", {}, {}});
   h.script->expect(manifest_ok(origin + "/v2/a/manifests/slow"));
   h.script->expect(manifest_ok(origin + "/v2/a/manifests/fast"));
 

@@ -1,9 +1,9 @@
 // The history file: lines appended, read back, and bad lines reported one by one.
-#include <catch2/catch.hpp>
+#include "release/history.hpp"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
-#include "release/history.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -17,11 +17,11 @@ const std::string d2 = "sha256:" + std::string(64, 'b');
 TEST_CASE("history lines: appended, read back, bad lines reported", "[release]") {
   TempDir dir;
   const auto path = dir.path() / "history/prod.jsonl";
-  release::append_history(path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1,
-                                 "dev", "abc", ""});
+  release::append_history(
+      path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1, "dev", "abc", ""});
   std::ofstream(path, std::ios::app) << "not json\n{\"action\":1,\"digest\":\"x\"}\n";
-  release::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2,
-                                 "dev", "", d1});
+  release::append_history(
+      path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2, "dev", "", d1});
   std::vector<std::string> problems;
   const auto entries = release::read_history(path, problems);
   REQUIRE(entries.size() == 2);
@@ -35,16 +35,16 @@ TEST_CASE("history lines: appended, read back, bad lines reported", "[release]")
 TEST_CASE("history lines: only a pin by tag alone may lack a digest", "[release]") {
   TempDir dir;
   const auto path = dir.path() / "history/dev.jsonl";
-  release::append_history(path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci",
-                                 "abc", ""});
+  release::append_history(
+      path, {"2025-01-01T00:00:00Z", "dev", "pin", "r/dev", "1", "", "ci", "abc", ""});
   std::ofstream(path, std::ios::app) << R"({"action":"promote","tag":"2"})" << '\n';
   std::vector<std::string> problems;
   const auto entries = release::read_history(path, problems);
   REQUIRE(entries.size() == 1);
   CHECK(entries[0].action == "pin");
   CHECK(entries[0].digest.empty());
-  CHECK(problems == std::vector<std::string>{path.string() +
-                                             ":2: \"action\" and \"digest\" are required"});
+  CHECK(problems ==
+        std::vector<std::string>{path.string() + ":2: \"action\" and \"digest\" are required"});
 }
 
 }  // namespace commentsctl::testing

@@ -1,10 +1,11 @@
 // The release store and the operations that need no registry: pins and history recorded
 // together, one message for a missing pin, a pin by tag alone, and the choice of a rollback.
+#include "release/store.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "release/record_pin.hpp"
 #include "release/rollback.hpp"
-#include "release/store.hpp"
 #include "support.hpp"
 
 namespace commentsctl::testing {
@@ -116,8 +117,8 @@ TEST_CASE("a rollback with nothing earlier names the current release and the his
   auto planned = release::plan_rollback(p.store, p.spec, {"test", ""}, problems);
   REQUIRE(std::holds_alternative<release::Failure>(planned));
   CHECK(std::get<release::Failure>(planned).message ==
-        "no earlier release of test than " + d1 + " (" +
-            p.store.history_file("test").string() + ")");
+        "no earlier release of test than " + d1 + " (" + p.store.history_file("test").string() +
+            ")");
 }
 
 }  // namespace commentsctl::testing

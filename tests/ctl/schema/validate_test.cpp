@@ -247,7 +247,8 @@ TEST_CASE("every setting of the service is known, and its value read in the serv
     }
   }
   CHECK(problems(dev_with("    config: {CORS_ORIGINS: \"https://blog.example.com\"}\n")).empty());
-  CHECK(problems(dev_with("    config: {CORS_ORIGINS: \"https://blog.example.com/\"}\n")).size() == 1);
+  CHECK(problems(dev_with("    config: {CORS_ORIGINS: \"https://blog.example.com/\"}\n")).size() ==
+        1);
 }
 
 TEST_CASE("SQLite runs exactly one replica", "[validate]") {

@@ -1,9 +1,10 @@
 // Unit tests of cache coherence: change reports become invalidations, drops and serving windows,
 // and the list_cache_synchronized gauge and resync counter follow them.
 #include "service/api/cache_coherence.hpp"
-#include "service/store/memory_backend.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "service/store/memory_backend.hpp"
 
 using comments::api::CacheCoherence;
 using comments::api::CachedList;

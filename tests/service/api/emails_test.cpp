@@ -1,9 +1,10 @@
 // Unit tests of what lists show of an address: its hash is the SHA-256 of the trimmed,
 // lower-cased address (checked against a digest computed outside this code), and each visibility
 // writes its own member.
+#include "service/api/emails.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "service/api/emails.hpp"
 #include "service/api/validation.hpp"
 
 using comments::api::append_email;

@@ -1,7 +1,7 @@
 // Unit tests of the list cache: hits, invalidation, stale puts dropped, byte budget.
-#include <catch2/catch.hpp>
-
 #include "service/api/list_cache.hpp"
+
+#include <catch2/catch.hpp>
 
 using comments::api::CachedList;
 using comments::api::ListCache;

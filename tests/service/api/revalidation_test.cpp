@@ -1,9 +1,8 @@
 // Unit tests of revalidation: entity tags and how If-None-Match is read.
-#include <catch2/catch.hpp>
+#include "service/api/revalidation.hpp"
 
 #include <boost/beast/http/field.hpp>
-
-#include "service/api/revalidation.hpp"
+#include <catch2/catch.hpp>
 
 using comments::api::entity_tag;
 using comments::api::none_match_hits;
@@ -27,9 +26,9 @@ TEST_CASE("an entity tag is a quoted strong tag that follows the body and the Li
   CHECK(tag.front() == '"');
   CHECK(tag.back() == '"');
   CHECK(tag.find_first_not_of("0123456789abcdef", 1) == 33);
-  CHECK(entity_tag(R"([{"id":1}])", "") == tag);             // the same list, the same tag
-  CHECK(entity_tag(R"([{"id":2}])", "") != tag);             // another body
-  CHECK(entity_tag(R"([{"id":1}])", "</next>") != tag);      // another Link
+  CHECK(entity_tag(R"([{"id":1}])", "") == tag);         // the same list, the same tag
+  CHECK(entity_tag(R"([{"id":2}])", "") != tag);         // another body
+  CHECK(entity_tag(R"([{"id":1}])", "</next>") != tag);  // another Link
   CHECK(entity_tag(R"([{"id":1}]</next>)", "") != entity_tag(R"([{"id":1}])", "</next>"));
 }
 
@@ -48,8 +47,8 @@ TEST_CASE("If-None-Match that does not name the tag, or is malformed, gets the f
   CHECK_FALSE(none_match_hits(with_if_none_match({}), tag));
   CHECK_FALSE(none_match_hits(with_if_none_match({R"("other")"}), tag));
   CHECK_FALSE(none_match_hits(with_if_none_match({tag.substr(1, 32)}), tag));  // unquoted
-  CHECK_FALSE(none_match_hits(with_if_none_match({tag.substr(0, 33)}), tag));   // unterminated
-  CHECK_FALSE(none_match_hits(with_if_none_match({tag + "x"}), tag));           // junk after it
+  CHECK_FALSE(none_match_hits(with_if_none_match({tag.substr(0, 33)}), tag));  // unterminated
+  CHECK_FALSE(none_match_hits(with_if_none_match({tag + "x"}), tag));          // junk after it
   CHECK_FALSE(none_match_hits(with_if_none_match({R"("0123456789abcdef")"}), tag));  // a prefix
   CHECK_FALSE(none_match_hits(with_if_none_match({"w/" + tag}), tag));  // W/ is case-sensitive
   CHECK_FALSE(none_match_hits(with_if_none_match({"*, " + tag.substr(1)}), tag));

@@ -1,7 +1,7 @@
 // Unit tests of input validation: what is accepted and the message for what is not.
-#include <catch2/catch.hpp>
-
 #include "service/api/validation.hpp"
+
+#include <catch2/catch.hpp>
 
 using comments::api::BodyError;
 using comments::api::parse_new_comment;
@@ -49,7 +49,8 @@ TEST_CASE("e-mail addresses follow the HTML definition") {
   CHECK_FALSE(valid_email(std::string(250, 'a') + "@b.co"));
 }
 
-TEST_CASE("a valid body becomes a comment and integer and string content ids name the same content") {
+TEST_CASE(
+    "a valid body becomes a comment and integer and string content ids name the same content") {
   auto a = parse_new_comment(R"({"email":"a@example.com","comment":"hi","content_id":1})");
   auto b = parse_new_comment(R"({"email":"a@example.com","comment":"hi","content_id":"1"})");
   REQUIRE(std::holds_alternative<NewComment>(a));
@@ -58,7 +59,8 @@ TEST_CASE("a valid body becomes a comment and integer and string content ids nam
   CHECK(std::get<NewComment>(b).content_id == "1");
   CHECK(std::get<NewComment>(a).email == "a@example.com");
   CHECK(std::get<NewComment>(a).text == "hi");
-  auto big = parse_new_comment(R"({"email":"a@example.com","comment":"x","content_id":18446744073709551615})");
+  auto big = parse_new_comment(
+      R"({"email":"a@example.com","comment":"x","content_id":18446744073709551615})");
   REQUIRE(std::holds_alternative<NewComment>(big));
   CHECK(std::get<NewComment>(big).content_id == "18446744073709551615");
   auto neg = parse_new_comment(R"({"email":"a@example.com","comment":"x","content_id":-7})");
@@ -67,7 +69,8 @@ TEST_CASE("a valid body becomes a comment and integer and string content ids nam
 }
 
 TEST_CASE("unknown keys are ignored, as the original did") {
-  auto r = parse_new_comment(R"({"email":"a@example.com","comment":"hi","content_id":2,"extra":[1]})");
+  auto r =
+      parse_new_comment(R"({"email":"a@example.com","comment":"hi","content_id":2,"extra":[1]})");
   CHECK(std::holds_alternative<NewComment>(r));
 }
 
@@ -102,8 +105,8 @@ TEST_CASE("every bad body gets a precise message") {
                  R"(","content_id":1})") == "comment is longer than 16384 bytes");
   for (const char* bad : {"1.5", "true", "null", "{}", "[]"}) {
     CAPTURE(bad);
-    CHECK(error_of(std::string(R"({"email":"a@example.com","comment":"hi","content_id":)") + bad + "}") ==
-          "content_id must be an integer or a string");
+    CHECK(error_of(std::string(R"({"email":"a@example.com","comment":"hi","content_id":)") + bad +
+                   "}") == "content_id must be an integer or a string");
   }
   CHECK(error_of(R"({"email":"a@example.com","comment":"hi","content_id":"a/b"})") ==
         "content_id must be 1-128 characters of letters, digits and . _ ~ : -");

@@ -1,10 +1,10 @@
 // Unit tests of configuration parsing: units, precedence of flags over environment, exit codes.
+#include "service/config/config.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
-
-#include "service/config/config.hpp"
 
 using namespace comments::config;
 using namespace std::chrono_literals;
@@ -53,11 +53,10 @@ TEST_CASE("every setting is a flag and a variable, and each takes its format") {
     CAPTURE(s.env);
     // A value of the format that differs from the default, and one outside it.
     // (Sizes take 1MiB: BODY_MEMORY_BUDGET must hold at least MAX_BODY_BYTES.)
-    const std::string good =
-        !s.format.choices.empty() ? s.format.choices.back()
-        : s.format.matches("1s")  ? "1s"
-        : s.format.matches("1MiB") ? "1MiB"
-                                   : "1";
+    const std::string good = !s.format.choices.empty()  ? s.format.choices.back()
+                             : s.format.matches("1s")   ? "1s"
+                             : s.format.matches("1MiB") ? "1MiB"
+                                                        : "1";
     if (!s.format.matches(good)) {
       continue;  // addresses, storage URLs and text have their own cases below
     }
@@ -131,17 +130,17 @@ TEST_CASE("environment variables configure, flags win over them") {
 
 TEST_CASE("bad values exit with code 2") {
   for (auto args : std::vector<std::vector<std::string>>{{"--port", "http"},
-                                                        {"--port", "70000"},
-                                                        {"--log-level", "loud"},
-                                                        {"--log-format", "xml"},
-                                                        {"--shutdown-delay", "5"},
-                                                        {"--shutdown-delay", "5d"},
-                                                        {"--rate-limit", "1e6"},
-                                                        {"--db-pool-size", "257"},
-                                                        {"--max-body-bytes", "0"},
-                                                        {"--max-body-bytes", "big"},
-                                                        {"--idle-timeout", "0s"},
-                                                        {"--no-such-flag"}}) {
+                                                         {"--port", "70000"},
+                                                         {"--log-level", "loud"},
+                                                         {"--log-format", "xml"},
+                                                         {"--shutdown-delay", "5"},
+                                                         {"--shutdown-delay", "5d"},
+                                                         {"--rate-limit", "1e6"},
+                                                         {"--db-pool-size", "257"},
+                                                         {"--max-body-bytes", "0"},
+                                                         {"--max-body-bytes", "big"},
+                                                         {"--idle-timeout", "0s"},
+                                                         {"--no-such-flag"}}) {
     CAPTURE(args);
     auto r = parse_args(args);
     CHECK_FALSE(r.command);

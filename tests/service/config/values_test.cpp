@@ -161,19 +161,19 @@ TEST_CASE("origins are written as browsers send them in Origin, or refused") {
   // Browsers leave the default port out; a list that names it still matches them.
   CHECK(ok("https://blog.example.com:443,http://blog.example.com:80,http://a.example:8080") ==
         Origins{"https://blog.example.com", "http://blog.example.com", "http://a.example:8080"});
-  for (const std::string bad : {"https://blog.example.com/", "https://blog.example.com/post/1",
-                                "https://user@blog.example.com", "blog.example.com",
-                                "ftp://blog.example.com", "HTTPS://blog.example.com",
-                                "https://*.example.com", "https://a.example.com,,https://b.example",
-                                "*,https://blog.example.com", "https://blog.example.com,",
-                                "https://blog.example.com:0", "https://blog.example.com:65536",
-                                "https://-blog.example.com", "https://blog..example.com",
-                                "http://[::1", "https://blog.example.com?x=1", " "}) {
+  for (const std::string bad :
+       {"https://blog.example.com/", "https://blog.example.com/post/1",
+        "https://user@blog.example.com", "blog.example.com", "ftp://blog.example.com",
+        "HTTPS://blog.example.com", "https://*.example.com",
+        "https://a.example.com,,https://b.example", "*,https://blog.example.com",
+        "https://blog.example.com,", "https://blog.example.com:0", "https://blog.example.com:65536",
+        "https://-blog.example.com", "https://blog..example.com", "http://[::1",
+        "https://blog.example.com?x=1", " "}) {
     CAPTURE(bad);
     CHECK_FALSE(o.format.matches(bad));
   }
-  CHECK(o.format.check("https://blog.example.com/").starts_with(
-      "must be origins separated by commas, each http:// or https://"));
+  CHECK(o.format.check("https://blog.example.com/")
+            .starts_with("must be origins separated by commas, each http:// or https://"));
 }
 
 TEST_CASE("storage URLs are the ones store::open takes") {

@@ -1,7 +1,6 @@
 // The original API's contract, checked against the real binary over HTTP, and every bad input.
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
@@ -20,7 +19,8 @@ struct Running {
       : service(with_storage(std::move(extra), dir)), client(started(service)) {}
 
   static std::vector<std::string> with_storage(std::vector<std::string> args, const TempDir& dir) {
-    args.insert(args.end(), {"--storage", "sqlite:" + (dir / "comments.db").string(), "--log-level", "warn"});
+    args.insert(args.end(),
+                {"--storage", "sqlite:" + (dir / "comments.db").string(), "--log-level", "warn"});
     return args;
   }
   static std::uint16_t started(ServiceProcess& s) {
@@ -29,7 +29,8 @@ struct Running {
   }
 };
 
-void check_error(const HttpResponse& r, unsigned status, const std::string& word, const std::string& message) {
+void check_error(const HttpResponse& r, unsigned status, const std::string& word,
+                 const std::string& message) {
   CAPTURE(r.body);
   CHECK(r.status == status);
   CHECK(r.header("Content-Type") == "application/json");
@@ -49,9 +50,10 @@ TEST_CASE("the README sequence: three comments on two contents, listed in order"
   Running s;
   for (int content : {1, 2}) {
     for (int i = 1; i <= 3; ++i) {
-      auto r = s.client.post_comment("user" + std::to_string(i) + "@example.com",
-                                     "comment " + std::to_string(i) + " on " + std::to_string(content),
-                                     std::to_string(content));
+      auto r =
+          s.client.post_comment("user" + std::to_string(i) + "@example.com",
+                                "comment " + std::to_string(i) + " on " + std::to_string(content),
+                                std::to_string(content));
       REQUIRE(r.status == 200);
       CHECK(r.header("Content-Type") == "application/json");
       auto v = r.json();
@@ -100,7 +102,8 @@ TEST_CASE("integer 1 and string \"1\" name the same content and percent-encoded 
 
 TEST_CASE("text comes back byte for byte") {
   Running s;
-  const std::string text = "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \"quoted\" \\ <b>&amp;</b>\nline two";
+  const std::string text =
+      "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \"quoted\" \\ <b>&amp;</b>\nline two";
   REQUIRE(s.client.post_comment("o'brien+x@example.com", text, "\"bytes\"").status == 200);
   auto arr = s.client.get("/api/comment/list/bytes").json().as_array();
   REQUIRE(arr.size() == 1);
@@ -123,7 +126,8 @@ TEST_CASE("HEAD on a list answers the GET headers without a body") {
 TEST_CASE("long lists are paged with limit, a cursor and Link rel=next") {
   Running s({"--max-page-size", "4"});
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(s.client.post_comment("a@example.com", "c" + std::to_string(i), "\"long\"").status == 200);
+    REQUIRE(s.client.post_comment("a@example.com", "c" + std::to_string(i), "\"long\"").status ==
+            200);
   }
   SECTION("without parameters the first page is bounded by the maximum page size") {
     auto r = s.client.get("/api/comment/list/long");
@@ -186,10 +190,10 @@ TEST_CASE("bad bodies are 400s with a JSON message, and nothing is stored") {
               "the body must be a JSON object with email, comment and content_id");
   check_error(s.client.post_json("/api/comment/new", R"({"comment":"x","content_id":1})"), 400,
               "BAD-REQUEST", "missing field: email");
-  check_error(s.client.post_json("/api/comment/new", R"({"email":"a@example.com","content_id":1})"), 400,
-              "BAD-REQUEST", "missing field: comment");
-  check_error(s.client.post_json("/api/comment/new", R"({"email":"a@example.com","comment":"x"})"), 400,
-              "BAD-REQUEST", "missing field: content_id");
+  check_error(s.client.post_json("/api/comment/new", R"({"email":"a@example.com","content_id":1})"),
+              400, "BAD-REQUEST", "missing field: comment");
+  check_error(s.client.post_json("/api/comment/new", R"({"email":"a@example.com","comment":"x"})"),
+              400, "BAD-REQUEST", "missing field: content_id");
   check_error(s.client.post_comment("not-an-address", "x", "1"), 400, "BAD-REQUEST",
               "email is not a valid e-mail address");
   check_error(s.client.post_comment("a@example.com", "", "1"), 400, "BAD-REQUEST",
@@ -200,27 +204,29 @@ TEST_CASE("bad bodies are 400s with a JSON message, and nothing is stored") {
               "content_id must be an integer or a string");
   check_error(s.client.post_comment("a@example.com", "x", "\"../etc\""), 400, "BAD-REQUEST",
               "content_id must be 1-128 characters of letters, digits and . _ ~ : -");
-  check_error(s.client.post_json("/api/comment/new", R"({"email":1,"comment":"x","content_id":1})"), 400,
-              "BAD-REQUEST", "email must be a string");
-  auto invalid_utf8 = s.client.post_json(
-      "/api/comment/new", "{\"email\":\"a@example.com\",\"comment\":\"\xc3\x28\",\"content_id\":1}");
+  check_error(s.client.post_json("/api/comment/new", R"({"email":1,"comment":"x","content_id":1})"),
+              400, "BAD-REQUEST", "email must be a string");
+  auto invalid_utf8 =
+      s.client.post_json("/api/comment/new",
+                         "{\"email\":\"a@example.com\",\"comment\":\"\xc3\x28\",\"content_id\":1}");
   CHECK(invalid_utf8.status == 400);
   CHECK(s.client.get("/api/comment/list/1").status == 404);
 }
 
 TEST_CASE("a body that is not JSON is a 415, a body over the limit a 413") {
   Running s({"--max-body-bytes", "1KiB"});
-  check_error(s.client.request("POST", "/api/comment/new", valid_body(), {{"Content-Type", "text/plain"}}),
-              415, "UNSUPPORTED-MEDIA-TYPE", "Content-Type must be application/json");
-  check_error(s.client.request("POST", "/api/comment/new", valid_body()), 415, "UNSUPPORTED-MEDIA-TYPE",
-              "Content-Type must be application/json");
+  check_error(
+      s.client.request("POST", "/api/comment/new", valid_body(), {{"Content-Type", "text/plain"}}),
+      415, "UNSUPPORTED-MEDIA-TYPE", "Content-Type must be application/json");
+  check_error(s.client.request("POST", "/api/comment/new", valid_body()), 415,
+              "UNSUPPORTED-MEDIA-TYPE", "Content-Type must be application/json");
   CHECK(s.client
             .request("POST", "/api/comment/new", valid_body(),
                      {{"Content-Type", "application/json; charset=utf-8"}})
             .status == 200);
   HttpClient fresh(s.service.port());
-  const std::string big = R"({"email":"a@example.com","comment":")" + std::string(2000, 'x') +
-                          R"(","content_id":1})";
+  const std::string big =
+      R"({"email":"a@example.com","comment":")" + std::string(2000, 'x') + R"(","content_id":1})";
   check_error(fresh.post_json("/api/comment/new", big), 413, "PAYLOAD-TOO-LARGE",
               "request body larger than 1024 bytes");
   CHECK(s.client.get("/api/comment/list/1").json().as_array().size() == 1);
@@ -228,7 +234,8 @@ TEST_CASE("a body that is not JSON is a 415, a body over the limit a 413") {
 
 TEST_CASE("wrong methods are 405 with Allow, unknown routes 404, bad ids 400") {
   Running s;
-  auto put = s.client.request("PUT", "/api/comment/new", valid_body(), {{"Content-Type", "application/json"}});
+  auto put = s.client.request("PUT", "/api/comment/new", valid_body(),
+                              {{"Content-Type", "application/json"}});
   check_error(put, 405, "METHOD-NOT-ALLOWED", "method not allowed; allowed: POST");
   CHECK(put.header("Allow") == "POST");
   auto get_new = s.client.get("/api/comment/new");

@@ -189,8 +189,8 @@ TEST_CASE("the admin listener answers neither preflights nor the widget's files"
 }
 
 TEST_CASE("a malformed --cors-origins stops the start with the format and exit code 2") {
-  for (const std::string bad : {"https://blog.example.com/", "https://*.example.com",
-                                "*,https://blog.example.com"}) {
+  for (const std::string bad :
+       {"https://blog.example.com/", "https://*.example.com", "*,https://blog.example.com"}) {
     CAPTURE(bad);
     auto r = run_service_command({"--storage", "memory:", "--cors-origins", bad});
     CHECK(r.exit_code == 2);

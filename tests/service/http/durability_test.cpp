@@ -1,8 +1,7 @@
 // Durability and concurrency against the real binary on a real SQLite file: restarts, kill -9
 // during writes, many concurrent writers. Every acknowledged comment must be there afterwards.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <mutex>
 #include <set>
@@ -67,7 +66,8 @@ TEST_CASE("a second service on the same SQLite file is refused with a clear mess
 
 TEST_CASE("50 concurrent writers lose nothing and each writer's comments stay in order") {
   TempDir dir;
-  ServiceProcess s({"--storage", "sqlite:" + (dir / "comments.db").string(), "--log-level", "warn"});
+  ServiceProcess s(
+      {"--storage", "sqlite:" + (dir / "comments.db").string(), "--log-level", "warn"});
   REQUIRE(s.wait_listening());
   constexpr int kWriters = 50;
   constexpr int kEach = 20;

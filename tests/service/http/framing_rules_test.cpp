@@ -1,7 +1,6 @@
 // Unit tests of the framing rules on raw request heads (the side-by-side table with nginx is in
 // framing_test.cpp): where a head ends as bytes trickle in, and each reason to refuse one.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "service/http/framing.hpp"
@@ -54,7 +53,8 @@ TEST_CASE("each ambiguous framing has its reason") {
       {"GET  / HTTP/1.1\r\nHost: x\r\n\r\n", "malformed request line"},
       {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", "malformed request target"},
       {"CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n", "malformed request target"},
-      {"GET / HTTP/1.2\r\nHost: x\r\n\r\n", "unsupported HTTP version (HTTP/1.0 and HTTP/1.1 only)"},
+      {"GET / HTTP/1.2\r\nHost: x\r\n\r\n",
+       "unsupported HTTP version (HTTP/1.0 and HTTP/1.1 only)"},
       {"PRI * HTTP/2.0\r\n\r\n", "malformed request target"},
       {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", "obsolete line folding in a header field"},
       {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", "malformed header field name"},
@@ -62,17 +62,26 @@ TEST_CASE("each ambiguous framing has its reason") {
       {"GET / HTTP/1.1\r\nHost: x\x01\r\n\r\n", "control character in a header field"},
       {"GET / HTTP/1.1\r\n\r\n", "missing Host header"},
       {"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "repeated Host header"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", "repeated Content-Length header"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+       "repeated Content-Length header"},
       {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\n", "malformed Content-Length"},
       {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", "malformed Content-Length"},
       {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length:\t1\r\n\r\n", "malformed Content-Length"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1234567890123456789\r\n\r\n", "malformed Content-Length"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "unsupported Transfer-Encoding (only chunked)"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "unsupported Transfer-Encoding (only chunked)"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n\r\n", "unsupported Transfer-Encoding (only chunked)"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "repeated Transfer-Encoding header"},
-      {"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "Transfer-Encoding in an HTTP/1.0 request"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", "both Content-Length and Transfer-Encoding"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1234567890123456789\r\n\r\n",
+       "malformed Content-Length"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+       "unsupported Transfer-Encoding (only chunked)"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+       "unsupported Transfer-Encoding (only chunked)"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n\r\n",
+       "unsupported Transfer-Encoding (only chunked)"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n",
+       "repeated Transfer-Encoding header"},
+      {"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "Transfer-Encoding in an HTTP/1.0 request"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+       "both Content-Length and Transfer-Encoding"},
       {"GET / HTTP/1.1\r\nHost: x\r\n\r\n\r\n", "empty line inside the request head"},
       {"GET / HTTP/1.1\r\nHost: x\r\n", "incomplete request head"},
   };

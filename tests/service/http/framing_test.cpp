@@ -4,11 +4,10 @@
 // smuggled past the proxy. The service must be at least as strict on every row: it never answers
 // a request nginx did not see (bytes nginx read as body, or never read), and whatever nginx
 // rejects it rejects with a 4xx and closes.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,18 +22,22 @@ namespace {
 
 namespace http = boost::beast::http;
 
-const std::string kCanary = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: canary\r\nConnection: close\r\n\r\n";
+const std::string kCanary =
+    "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: canary\r\nConnection: close\r\n\r\n";
 const std::string kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\nX-Request-Id: smuggled\r\n\r\n";
 const std::string kChunkedSmuggled = "0\r\n\r\n" + kSmuggled;
 
-std::string post(const std::string& fields, const std::string& body, const std::string& version = "1.1") {
+std::string post(const std::string& fields, const std::string& body,
+                 const std::string& version = "1.1") {
   return "POST /api/comment/new HTTP/" + version +
-         "\r\nHost: x\r\nX-Request-Id: row\r\nContent-Type: application/json\r\n" + fields + "\r\n" + body;
+         "\r\nHost: x\r\nX-Request-Id: row\r\nContent-Type: application/json\r\n" + fields +
+         "\r\n" + body;
 }
 
 std::string get(const std::string& fields = "", const std::string& target = "/healthz",
                 const std::string& version = "1.1", const std::string& method = "GET") {
-  return method + " " + target + " HTTP/" + version + "\r\nHost: x\r\nX-Request-Id: row\r\n" + fields + "\r\n";
+  return method + " " + target + " HTTP/" + version + "\r\nHost: x\r\nX-Request-Id: row\r\n" +
+         fields + "\r\n";
 }
 
 struct Row {
@@ -52,32 +55,46 @@ std::vector<Row> rows() {
       {"TE chunked, identity", post("Transfer-Encoding: chunked, identity\r\n", kSmuggled)},
       {"TE identity, chunked", post("Transfer-Encoding: identity, chunked\r\n", kChunkedSmuggled)},
       {"TE gzip, chunked", post("Transfer-Encoding: gzip, chunked\r\n", kChunkedSmuggled)},
-      {"TE xchunked with Content-Length", post("Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n", "hello" + kSmuggled)},
+      {"TE xchunked with Content-Length",
+       post("Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n", "hello" + kSmuggled)},
       {"TE chunked; (trailing junk)", post("Transfer-Encoding: chunked;\r\n", kChunkedSmuggled)},
-      {"TE identity and chunked on two lines", post("Transfer-Encoding: identity\r\n" + chunked, kChunkedSmuggled)},
+      {"TE identity and chunked on two lines",
+       post("Transfer-Encoding: identity\r\n" + chunked, kChunkedSmuggled)},
       {"TE chunked on two lines", post(chunked + chunked, kChunkedSmuggled)},
-      {"TE folded onto a continuation line", post("Transfer-Encoding:\r\n chunked\r\n", kChunkedSmuggled)},
-      {"TE inside another field's obs-fold", post("X-Foo: bar\r\n Transfer-Encoding: chunked\r\n", kChunkedSmuggled)},
-      {"TE with a space before the colon", post("Transfer-Encoding : chunked\r\n", kChunkedSmuggled)},
-      {"TE with a tab before the value", post("Transfer-Encoding:\tchunked\r\n", "5\r\nhello\r\n0\r\n\r\n")},
-      {"TE with a vertical tab", post("Transfer-Encoding: \x0b" "chunked\r\n", kChunkedSmuggled)},
+      {"TE folded onto a continuation line",
+       post("Transfer-Encoding:\r\n chunked\r\n", kChunkedSmuggled)},
+      {"TE inside another field's obs-fold",
+       post("X-Foo: bar\r\n Transfer-Encoding: chunked\r\n", kChunkedSmuggled)},
+      {"TE with a space before the colon",
+       post("Transfer-Encoding : chunked\r\n", kChunkedSmuggled)},
+      {"TE with a tab before the value",
+       post("Transfer-Encoding:\tchunked\r\n", "5\r\nhello\r\n0\r\n\r\n")},
+      {"TE with a vertical tab", post("Transfer-Encoding: \x0b"
+                                      "chunked\r\n",
+                                      kChunkedSmuggled)},
       {"TE CHUNKED in capitals", post("Transfer-Encoding: CHUNKED\r\n", "5\r\nhello\r\n0\r\n\r\n")},
-      {"TE chunked on HTTP/1.0 kept alive", post(chunked + "Connection: keep-alive\r\n", kChunkedSmuggled, "1.0")},
+      {"TE chunked on HTTP/1.0 kept alive",
+       post(chunked + "Connection: keep-alive\r\n", kChunkedSmuggled, "1.0")},
       {"TE chunked and Content-Length", post(chunked + "Content-Length: 40\r\n", kChunkedSmuggled)},
       {"Content-Length and TE chunked", post("Content-Length: 40\r\n" + chunked, kChunkedSmuggled)},
-      {"Content-Length twice, same value", post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello" + kSmuggled)},
-      {"Content-Length twice, different values", post("Content-Length: 5\r\nContent-Length: 0\r\n", "hello" + kSmuggled)},
+      {"Content-Length twice, same value",
+       post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello" + kSmuggled)},
+      {"Content-Length twice, different values",
+       post("Content-Length: 5\r\nContent-Length: 0\r\n", "hello" + kSmuggled)},
       {"Content-Length as a list", post("Content-Length: 5, 5\r\n", "hello" + kSmuggled)},
       {"Content-Length with a plus sign", post("Content-Length: +5\r\n", "hello" + kSmuggled)},
       {"Content-Length negative", post("Content-Length: -5\r\n", "hello" + kSmuggled)},
       {"Content-Length in hexadecimal", post("Content-Length: 0x5\r\n", "hello" + kSmuggled)},
       {"Content-Length empty", post("Content-Length: \r\n", kSmuggled)},
-      {"Content-Length overflowing", post("Content-Length: 99999999999999999999\r\n", "hello" + kSmuggled)},
+      {"Content-Length overflowing",
+       post("Content-Length: 99999999999999999999\r\n", "hello" + kSmuggled)},
       {"Content-Length with spaces around", post("Content-Length:  5 \r\n", "hello")},
-      {"Content-Length shorter than what follows", post("Content-Length: 5\r\n", "hello" + kSmuggled)},
+      {"Content-Length shorter than what follows",
+       post("Content-Length: 5\r\n", "hello" + kSmuggled)},
       {"chunk size not hexadecimal", post(chunked, "zz\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
       {"chunk size with 0x", post(chunked, "0x5\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
-      {"chunk size overflowing", post(chunked, "ffffffffffffffffff1\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
+      {"chunk size overflowing",
+       post(chunked, "ffffffffffffffffff1\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
       {"chunk size negative", post(chunked, "-5\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
       {"chunk size followed by a space", post(chunked, "5 \r\nhello\r\n0\r\n\r\n")},
       {"chunk extension", post(chunked, "5;name=value\r\nhello\r\n0\r\n\r\n")},
@@ -87,9 +104,11 @@ std::vector<Row> rows() {
       {"chunk data longer than its size", post(chunked, "3\r\nhello\r\n0\r\n\r\n" + kSmuggled)},
       {"chunk data without its CRLF", post(chunked, "5\r\nhelloXX0\r\n\r\n" + kSmuggled)},
       {"chunked trailer", post(chunked, "5\r\nhello\r\n0\r\nX-Trailer: a\r\n\r\n")},
-      {"Content-Length in a chunked trailer", post(chunked, "0\r\nContent-Length: 50\r\n\r\n" + kSmuggled)},
+      {"Content-Length in a chunked trailer",
+       post(chunked, "0\r\nContent-Length: 50\r\n\r\n" + kSmuggled)},
       {"head lines ending in bare LF", "GET /healthz HTTP/1.1\nHost: x\nX-Request-Id: row\n\n"},
-      {"one field line ending in bare LF", "GET /healthz HTTP/1.1\r\nHost: x\nX-Request-Id: row\r\n\r\n"},
+      {"one field line ending in bare LF",
+       "GET /healthz HTTP/1.1\r\nHost: x\nX-Request-Id: row\r\n\r\n"},
       {"bare CR inside the head", "GET /healthz HTTP/1.1\r\nHost: x\rX-Request-Id: row\r\n\r\n"},
       {"space before a colon", get("X-Foo : bar\r\n")},
       {"field line without a colon", get("X-Foo bar\r\n")},
@@ -111,12 +130,14 @@ std::vector<Row> rows() {
       {"unknown method", get("", "/healthz", "1.1", "FOO")},
       {"HTTP/1.1 without Host", "GET /healthz HTTP/1.1\r\nX-Request-Id: row\r\n\r\n"},
       {"two Host fields", get("Host: y\r\n")},
-      {"two spaces in the request line", "GET  /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: row\r\n\r\n"},
+      {"two spaces in the request line",
+       "GET  /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: row\r\n\r\n"},
       {"tab in the request line", "GET\t/healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: row\r\n\r\n"},
       {"empty line before the request", "\r\n" + get()},
       {"pipelined GETs", get() + get("", "/version")},
       {"pipelined POST then GET", post("Content-Length: 5\r\n", "hello") + get()},
-      {"GET with a body holding a request", get("Content-Length: " + std::to_string(kSmuggled.size()) + "\r\n") + kSmuggled},
+      {"GET with a body holding a request",
+       get("Content-Length: " + std::to_string(kSmuggled.size()) + "\r\n") + kSmuggled},
       {"GET with a chunked body", get(chunked) + "0\r\n\r\n"},
   };
 }
@@ -175,10 +196,12 @@ std::string compare(const Outcome& nginx, const Outcome& service) {
       return "answered a request nginx never saw";
     }
     if (nginx.answers[i].status >= 400) {
-      return "nginx rejected request " + std::to_string(i + 1) + "; the service did not reject it and close";
+      return "nginx rejected request " + std::to_string(i + 1) +
+             "; the service did not reject it and close";
     }
     if (answered[i].id != nginx.answers[i].id) {
-      return "answered request '" + answered[i].id + "' where nginx answered '" + nginx.answers[i].id + "'";
+      return "answered request '" + answered[i].id + "' where nginx answered '" +
+             nginx.answers[i].id + "'";
     }
   }
   if (!rejected && (answered.size() != nginx.answers.size() || !service.closed)) {
@@ -199,7 +222,8 @@ TEST_CASE("framing is at least as strict as nginx, row by row, on the same bytes
   for (const auto& row : table) {
     const auto by_nginx = send(nginx.port(), row.bytes);
     const auto by_service = send(service.port(), row.bytes);
-    INFO(row.name << "\n  nginx:   " << by_nginx.describe() << "\n  service: " << by_service.describe());
+    INFO(row.name << "\n  nginx:   " << by_nginx.describe()
+                  << "\n  service: " << by_service.describe());
     CHECK(compare(by_nginx, by_service) == "");
     nginx_rejected += !by_nginx.answers.empty() && by_nginx.answers.front().status >= 400;
   }
@@ -213,7 +237,8 @@ TEST_CASE("the comparison catches a smuggled request and a missing rejection") {
   // Negative controls for compare(): the shapes the service showed before framing was checked.
   const Outcome nginx_read_body{{{200, "row"}, {200, "canary"}}, true};
   const Outcome smuggled{{{400, "row"}, {404, "smuggled"}, {200, "canary"}}, true};
-  CHECK(compare(nginx_read_body, smuggled) == "answered request 'smuggled' where nginx answered 'canary'");
+  CHECK(compare(nginx_read_body, smuggled) ==
+        "answered request 'smuggled' where nginx answered 'canary'");
   const Outcome nginx_rejected{{{501, "-"}}, true};
   CHECK(compare(nginx_rejected, smuggled) != "");
   const Outcome kept_alive{{{405, "row"}, {200, "canary"}}, true};

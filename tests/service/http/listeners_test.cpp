@@ -1,12 +1,11 @@
 // The admin listener and the budgets that keep hostile clients from starving everyone else:
 // probes on their own port survive an exhausted public port, connections per client address are
 // capped, and request bodies being received share one memory budget.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <vector>
 
@@ -54,7 +53,8 @@ int status_of(std::uint16_t port, const std::string& target) {
 // A request whose body stops after half of its 60 KB.
 std::string stalled_body() {
   return "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Content-Length: 60000\r\n\r\n" + std::string(30000, 'x');
+         "Content-Length: 60000\r\n\r\n" +
+         std::string(30000, 'x');
 }
 
 }  // namespace
@@ -94,7 +94,8 @@ TEST_CASE("listener settings that cannot work are refused at start-up") {
   auto no_admin = run_service_command({"--storage", "memory:", "--ops-on-public-port", "false"});
   CHECK(no_admin.exit_code == 2);
   CHECK_THAT(no_admin.output, Catch::Contains("needs --admin-port"));
-  auto same = run_service_command({"--storage", "memory:", "--port", "8123", "--admin-port", "8123"});
+  auto same =
+      run_service_command({"--storage", "memory:", "--port", "8123", "--admin-port", "8123"});
   CHECK(same.exit_code == 2);
   CHECK_THAT(same.output, Catch::Contains("must differ from --port"));
   auto budget = run_service_command({"--storage", "memory:", "--body-memory-budget", "1KiB"});
@@ -155,6 +156,7 @@ TEST_CASE("bodies being received share one budget; beyond it a new body gets 503
 TEST_CASE("the healthcheck subcommand probes the admin port when there is one") {
   auto s = start({"--admin-port", "0"});
   REQUIRE(s.wait_listening());
-  auto r = run_service_command({"healthcheck"}, {{"PORT", "1"}, {"ADMIN_PORT", std::to_string(s.admin_port())}});
+  auto r = run_service_command({"healthcheck"},
+                               {{"PORT", "1"}, {"ADMIN_PORT", std::to_string(s.admin_port())}});
   CHECK(r.exit_code == 0);
 }

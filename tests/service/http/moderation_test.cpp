@@ -3,7 +3,6 @@
 // pre-moderation and the audit log. Compiled twice: over SQLite here, and over PostgreSQL in
 // service_postgres_tests (MODERATION_TEST_POSTGRES), where a second replica must see hides too.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "tests/service/support/http_client.hpp"
@@ -171,11 +170,13 @@ TEST_CASE("hidden and deleted comments leave public lists, with a new ETag") {
       HttpClient(s.port()).request("GET", "/api/comment/list/hide", {}, {{"If-None-Match", etag}});
   CHECK(revalidated.status == 200);
 
-  CHECK(admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(second) + "/unhide").status ==
-        200);
+  CHECK(
+      admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(second) + "/unhide").status ==
+      200);
   CHECK(public_texts(s.port(), "hide") == std::vector<std::string>{"first", "second", "third"});
 
-  auto deleted = admin(s.port(), "DELETE", "/api/admin/comments/" + std::to_string(first), kBobToken);
+  auto deleted =
+      admin(s.port(), "DELETE", "/api/admin/comments/" + std::to_string(first), kBobToken);
   REQUIRE(deleted.status == 200);
   CHECK(public_texts(s.port(), "hide") == std::vector<std::string>{"second", "third"});
   // The tombstone keeps its id and place; ids after it are unchanged.
@@ -245,7 +246,8 @@ TEST_CASE("a blocked poster gets 403 and nothing is stored") {
   CHECK(text(block.json().at("value")) == "spammer@example.com");
   const auto block_id = block.json().at("id").as_int64();
 
-  auto refused = HttpClient(s.port()).post_comment("SPAMMER@Example.com", "buy now", json_string("blocks"));
+  auto refused =
+      HttpClient(s.port()).post_comment("SPAMMER@Example.com", "buy now", json_string("blocks"));
   CHECK(refused.status == 403);
   CHECK(text(refused.json().at("status")) == "FORBIDDEN");
   CHECK(moderated(s.port(), "blocks").size() == 1);  // nothing stored, in any state
@@ -256,13 +258,15 @@ TEST_CASE("a blocked poster gets 403 and nothing is stored") {
                           R"({"address": "::ffff:127.0.0.1"})");
   REQUIRE(by_address.status == 201);
   CHECK(text(by_address.json().at("value")) == "127.0.0.1");
-  CHECK(HttpClient(s.port()).post_comment("ok@example.com", "again", json_string("blocks")).status ==
-        403);
+  CHECK(
+      HttpClient(s.port()).post_comment("ok@example.com", "again", json_string("blocks")).status ==
+      403);
   CHECK(moderated(s.port(), "blocks").size() == 1);
 
   auto listed = admin(s.port(), "GET", "/api/admin/blocks").json().at("blocks").as_array();
   CHECK(listed.size() == 2);
-  CHECK(admin(s.port(), "DELETE", "/api/admin/blocks/" + std::to_string(by_address.json().at("id").as_int64()))
+  CHECK(admin(s.port(), "DELETE",
+              "/api/admin/blocks/" + std::to_string(by_address.json().at("id").as_int64()))
             .status == 200);
   CHECK(admin(s.port(), "DELETE", "/api/admin/blocks/" + std::to_string(block_id)).status == 200);
   CHECK(admin(s.port(), "DELETE", "/api/admin/blocks/" + std::to_string(block_id)).status == 404);
@@ -290,10 +294,12 @@ TEST_CASE("under pre-moderation a comment is listed only once approved") {
   CHECK(HttpClient(s.port()).get("/api/comment/list/pre").status == 404);
   CHECK(HttpClient(s.port()).get("/api/comment/count?content_id=pre").body == R"({"pre":0})");
 
-  auto pending = admin(s.port(), "GET", "/api/admin/comments?state=pending").json().at("comments").as_array();
+  auto pending =
+      admin(s.port(), "GET", "/api/admin/comments?state=pending").json().at("comments").as_array();
   REQUIRE(pending.size() == 1);
   CHECK(pending[0].at("id").as_int64() == id);
-  CHECK(admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(id) + "/approve").status == 200);
+  CHECK(admin(s.port(), "POST", "/api/admin/comments/" + std::to_string(id) + "/approve").status ==
+        200);
   CHECK(public_texts(s.port(), "pre") == std::vector<std::string>{"hello"});
   CHECK(HttpClient(s.port()).get("/api/comment/count?content_id=pre").body == R"({"pre":1})");
   // Approving twice changes nothing and is no error.
@@ -322,13 +328,15 @@ TEST_CASE("every admin action is in the audit log, newest first, with the modera
   const auto sid = std::to_string(id);
   admin(s.port(), "POST", "/api/admin/comments/" + sid + "/hide", kAliceToken);
   admin(s.port(), "POST", "/api/admin/comments/" + sid + "/unhide", kBobToken);
-  auto block = admin(s.port(), "POST", "/api/admin/blocks", kBobToken, R"({"email":"x@example.com"})");
+  auto block =
+      admin(s.port(), "POST", "/api/admin/blocks", kBobToken, R"({"email":"x@example.com"})");
   admin(s.port(), "DELETE", "/api/admin/blocks/" + std::to_string(block.json().at("id").as_int64()),
         kAliceToken);
   admin(s.port(), "DELETE", "/api/admin/comments/" + sid, kAliceToken);
   // Reads and refused requests are not actions.
   admin(s.port(), "GET", "/api/admin/comments");
-  HttpClient(s.port()).request("DELETE", "/api/admin/comments/" + sid, {}, bearer("wrong-token-0123456789"));
+  HttpClient(s.port()).request("DELETE", "/api/admin/comments/" + sid, {},
+                               bearer("wrong-token-0123456789"));
 
   using Row = std::tuple<std::string, std::string, std::string>;
   std::vector<Row> rows;
@@ -347,7 +355,8 @@ TEST_CASE("every admin action is in the audit log, newest first, with the modera
     target = "/api/admin/audit?limit=2&cursor=" + text(body.at("next_cursor"));
   }
   CHECK(rows == std::vector<Row>{{"alice", "delete", "comment " + sid},
-                                 {"alice", "unblock", "block " + std::to_string(block.json().at("id").as_int64())},
+                                 {"alice", "unblock",
+                                  "block " + std::to_string(block.json().at("id").as_int64())},
                                  {"bob", "block", "email x@example.com"},
                                  {"bob", "unhide", "comment " + sid},
                                  {"alice", "hide", "comment " + sid}});
@@ -368,16 +377,24 @@ TEST_CASE("a comment hidden on one replica leaves another replica's cached list 
   const auto hide = post(a.port(), "b@example.com", "hide me", "replicas");
   const auto gone = post(a.port(), "c@example.com", "delete me", "replicas");
   (void)keep;
-  REQUIRE(eventually([&] { return cached_list(b.port(), "replicas").size() == 3; }, kStalenessBound));
+  REQUIRE(
+      eventually([&] { return cached_list(b.port(), "replicas").size() == 3; }, kStalenessBound));
   const auto etag = HttpClient(b.port()).get("/api/comment/list/replicas").header("etag");
 
-  REQUIRE(admin(a.port(), "POST", "/api/admin/comments/" + std::to_string(hide) + "/hide").status == 200);
-  CHECK(eventually([&] { return cached_list(b.port(), "replicas") == std::vector<std::string>{"keep", "delete me"}; },
-                   kStalenessBound));
+  REQUIRE(admin(a.port(), "POST", "/api/admin/comments/" + std::to_string(hide) + "/hide").status ==
+          200);
+  CHECK(eventually(
+      [&] {
+        return cached_list(b.port(), "replicas") == std::vector<std::string>{"keep", "delete me"};
+      },
+      kStalenessBound));
   CHECK(HttpClient(b.port()).get("/api/comment/list/replicas").header("etag") != etag);
 
-  REQUIRE(admin(b.port(), "DELETE", "/api/admin/comments/" + std::to_string(gone), kBobToken).status == 200);
-  CHECK(eventually([&] { return cached_list(a.port(), "replicas") == std::vector<std::string>{"keep"}; },
-                   kStalenessBound));
+  REQUIRE(
+      admin(b.port(), "DELETE", "/api/admin/comments/" + std::to_string(gone), kBobToken).status ==
+      200);
+  CHECK(eventually(
+      [&] { return cached_list(a.port(), "replicas") == std::vector<std::string>{"keep"}; },
+      kStalenessBound));
 }
 #endif

@@ -1,14 +1,12 @@
 // Operations: probes, version, metrics (checked by promtool), configuration errors, the
 // healthcheck subcommand and the SIGTERM sequence.
+#include <boost/asio/write.hpp>
+#include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <thread>
-
-#include <boost/asio/write.hpp>
-#include <boost/json/parse.hpp>
 
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
@@ -74,14 +72,25 @@ TEST_CASE("metrics are labelled by route template and pass promtool check metric
   REQUIRE(m.status == 200);
   CHECK_THAT(m.header("Content-Type"), Catch::StartsWith("text/plain; version=0.0.4"));
   const auto& t = m.body;
-  CHECK_THAT(t, Catch::Contains(R"(http_requests_total{code="200",method="GET",route="/api/comment/list/{content_id}"} 1)"));
-  CHECK_THAT(t, Catch::Contains(R"(http_requests_total{code="404",method="GET",route="/api/comment/list/{content_id}"} 1)"));
-  CHECK_THAT(t, Catch::Contains(R"(http_requests_total{code="200",method="POST",route="/api/comment/new"} 1)"));
-  CHECK_THAT(t, Catch::Contains(R"(http_requests_total{code="404",method="GET",route="unmatched"} 1)"));
+  CHECK_THAT(
+      t,
+      Catch::Contains(
+          R"(http_requests_total{code="200",method="GET",route="/api/comment/list/{content_id}"} 1)"));
+  CHECK_THAT(
+      t,
+      Catch::Contains(
+          R"(http_requests_total{code="404",method="GET",route="/api/comment/list/{content_id}"} 1)"));
+  CHECK_THAT(t, Catch::Contains(
+                    R"(http_requests_total{code="200",method="POST",route="/api/comment/new"} 1)"));
+  CHECK_THAT(
+      t, Catch::Contains(R"(http_requests_total{code="404",method="GET",route="unmatched"} 1)"));
   CHECK_THAT(t, Catch::Contains("http_request_duration_seconds_bucket{"));
   CHECK_THAT(t, Catch::Contains("comments_created_total 1"));
   CHECK_THAT(t, Catch::Contains("http_requests_in_flight "));
-  CHECK_THAT(t, Catch::Contains("storage_operation_duration_seconds_count{backend=\"memory\",operation=\"append\"} 1"));
+  CHECK_THAT(
+      t,
+      Catch::Contains(
+          "storage_operation_duration_seconds_count{backend=\"memory\",operation=\"append\"} 1"));
   CHECK_THAT(t, Catch::Contains("storage_errors_total{backend=\"memory\",operation=\"append\"} 0"));
   CHECK_THAT(t, Catch::Contains("process_resident_memory_bytes "));
   CHECK_THAT(t, Catch::Contains("process_cpu_seconds_total "));
@@ -93,7 +102,8 @@ TEST_CASE("metrics are labelled by route template and pass promtool check metric
   TempDir dir;
   { std::ofstream(dir / "metrics.txt") << t; }
   int rc = 0;
-  auto out = run_capture("promtool check metrics < " + (dir / "metrics.txt").string() + " 2>&1", rc);
+  auto out =
+      run_capture("promtool check metrics < " + (dir / "metrics.txt").string() + " 2>&1", rc);
   INFO(out);
   CHECK(rc == 0);
 }
@@ -133,13 +143,15 @@ TEST_CASE("a port in use is reported and exits 1") {
 TEST_CASE("the healthcheck subcommand exits 0 when healthy and 1 otherwise") {
   ServiceProcess s({"--storage", "memory:"});
   REQUIRE(s.wait_listening());
-  auto ok = run_service_command({"healthcheck", "http://127.0.0.1:" + std::to_string(s.port()) + "/healthz"});
+  auto ok = run_service_command(
+      {"healthcheck", "http://127.0.0.1:" + std::to_string(s.port()) + "/healthz"});
   CHECK(ok.exit_code == 0);
   auto via_env = run_service_command({"healthcheck"}, {{"PORT", std::to_string(s.port())}});
   CHECK(via_env.exit_code == 0);
   s.signal(SIGKILL);
   s.wait_exit();
-  auto down = run_service_command({"healthcheck", "http://127.0.0.1:" + std::to_string(s.port()) + "/healthz",
+  auto down = run_service_command({"healthcheck",
+                                   "http://127.0.0.1:" + std::to_string(s.port()) + "/healthz",
                                    "--timeout", "500ms"});
   CHECK(down.exit_code == 1);
   auto not_found = run_service_command({"healthcheck", "not a url"});
@@ -175,8 +187,10 @@ TEST_CASE("SIGTERM lets a request in flight finish and stores it") {
   boost::asio::ip::tcp::socket sock(ioc);
   sock.connect({boost::asio::ip::make_address("127.0.0.1"), s.port()});
   const std::string body = R"({"email":"a@example.com","comment":"in flight","content_id":77})";
-  const std::string head = "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  const std::string head =
+      "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   boost::asio::write(sock, boost::asio::buffer(head + body.substr(0, 10)));
   std::this_thread::sleep_for(100ms);
   s.signal(SIGTERM);
@@ -210,7 +224,8 @@ TEST_CASE("a second signal exits at once") {
   ServiceProcess s({"--storage", "memory:", "--shutdown-delay", "30s"});
   REQUIRE(s.wait_listening());
   s.signal(SIGTERM);
-  REQUIRE(eventually([&] { return s.output().find("readiness failing") != std::string::npos; }, 5s));
+  REQUIRE(
+      eventually([&] { return s.output().find("readiness failing") != std::string::npos; }, 5s));
   const auto t0 = std::chrono::steady_clock::now();
   s.signal(SIGINT);
   auto code = s.wait_exit(5s);

@@ -1,10 +1,9 @@
 // HTTP-level abuse: malformed requests, oversized headers, slow and idle clients, connection cap.
 // Whatever a client sends, the server answers or closes, and keeps serving everyone else.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "tests/service/support/http_client.hpp"
@@ -38,7 +37,8 @@ TEST_CASE("oversized headers are a 431") {
   auto s = start();
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
-  auto out = c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  auto out =
+      c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 431"));
 }
 
@@ -74,7 +74,8 @@ TEST_CASE("several requests share one keep-alive connection, pipelined ones too"
       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\nHost: x\r\n\r\n"
       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::size_t count = 0;
-  for (auto pos = out.find("HTTP/1.1 200"); pos != std::string::npos; pos = out.find("HTTP/1.1 200", pos + 1)) {
+  for (auto pos = out.find("HTTP/1.1 200"); pos != std::string::npos;
+       pos = out.find("HTTP/1.1 200", pos + 1)) {
     ++count;
   }
   CHECK(count == 3);
@@ -87,9 +88,10 @@ TEST_CASE("HTTP/1.0 and Expect: 100-continue are served") {
   auto old = c.raw("GET /healthz HTTP/1.0\r\n\r\n");
   CHECK_THAT(old, Catch::StartsWith("HTTP/1.0 200"));
   const std::string body = R"({"email":"a@example.com","comment":"x","content_id":1})";
-  auto cont = c.raw("POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto cont = c.raw(
+      "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
   CHECK_THAT(cont, Catch::StartsWith("HTTP/1.1 100 Continue"));
   CHECK_THAT(cont, Catch::Contains("HTTP/1.1 200 OK"));
 }
@@ -99,8 +101,10 @@ TEST_CASE("a chunked body over the limit is a 413") {
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   std::string chunk(200, 'x');
-  auto out = c.raw("POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                   "Transfer-Encoding: chunked\r\n\r\nc8\r\n" + chunk + "\r\n0\r\n\r\n");
+  auto out = c.raw(
+      "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nc8\r\n" +
+      chunk + "\r\n0\r\n\r\n");
   CHECK_THAT(out, Catch::StartsWith("HTTP/1.1 413"));
 }
 
@@ -131,7 +135,8 @@ TEST_CASE("a flood of bad requests leaves the server serving") {
       "GET / HTTP/9.9\r\n\r\n",
       "GET /healthz HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
       "GET /healthz HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
-      "POST /api/comment/new HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{",
+      "POST /api/comment/new HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+      "10\r\n\r\n{",
       "POST /api/comment/new HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
       std::string("GET /\0/ HTTP/1.1\r\n\r\n", 21),
       "GET /api/comment/list/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -147,7 +152,8 @@ TEST_CASE("a flood of bad requests leaves the server serving") {
   CHECK(HttpClient(s.port()).get("/healthz").status == 200);
 }
 
-TEST_CASE("a connection that never sends a byte is closed by the header timeout, not the idle timeout") {
+TEST_CASE(
+    "a connection that never sends a byte is closed by the header timeout, not the idle timeout") {
   auto s = start({"--header-timeout", "300ms", "--idle-timeout", "60s"});
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
@@ -169,8 +175,10 @@ TEST_CASE("the 413 for a large body is read by a client that sends it all first:
   auto s = start();  // --max-body-bytes 64KiB
   REQUIRE(s.wait_listening());
   const std::string body(2 * 1024 * 1024, 'x');
-  const std::string request = "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   int read_413 = 0;
   for (int i = 0; i < 20; ++i) {
     boost::asio::io_context ioc;
@@ -185,7 +193,8 @@ TEST_CASE("the 413 for a large body is read by a client that sends it all first:
     std::string answer(64, '\0');
     std::size_t n = 0;
     if (!ec) {
-      n = boost::asio::read(sock, boost::asio::buffer(answer), boost::asio::transfer_at_least(12), ec);
+      n = boost::asio::read(sock, boost::asio::buffer(answer), boost::asio::transfer_at_least(12),
+                            ec);
     }
     read_413 += answer.substr(0, n).starts_with("HTTP/1.1 413") ? 1 : 0;
   }
@@ -197,8 +206,10 @@ TEST_CASE("a 400 in the middle of a body is read too, and the connection closes"
   auto s = start();
   REQUIRE(s.wait_listening());
   // A bad chunk size comes first; the rest of a 1 MiB body follows.
-  const std::string request = "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + std::string(1024 * 1024, 'x');
+  const std::string request =
+      "POST /api/comment/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\nzz\r\n" +
+      std::string(1024 * 1024, 'x');
   HttpClient c(s.port());
   const auto out = c.exchange(request, 10000);
   CHECK_THAT(out.bytes, Catch::StartsWith("HTTP/1.1 400"));
@@ -212,15 +223,20 @@ TEST_CASE("every X-Forwarded-For line counts: a client's own line does not escap
   for (int i = 0; i < 10; ++i) {
     // The client writes its own line first; the trusted proxy appends one with the real address.
     HttpClient c(s.port());
-    const auto out = c.raw("GET /api/comment/list/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                           "X-Forwarded-For: 198.51.100." + std::to_string(i) + "\r\n"
-                           "X-Forwarded-For: 203.0.113.7\r\n\r\n", 2000);
+    const auto out = c.raw(
+        "GET /api/comment/list/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        "X-Forwarded-For: 198.51.100." +
+            std::to_string(i) +
+            "\r\n"
+            "X-Forwarded-For: 203.0.113.7\r\n\r\n",
+        2000);
     limited += out.starts_with("HTTP/1.1 429") ? 1 : 0;
   }
   CHECK(limited >= 6);
   // Another client behind the same proxy is not affected.
   HttpClient other(s.port());
   CHECK_THAT(other.raw("GET /api/comment/list/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                       "X-Forwarded-For: 203.0.113.8\r\n\r\n", 2000),
+                       "X-Forwarded-For: 203.0.113.8\r\n\r\n",
+                       2000),
              Catch::StartsWith("HTTP/1.1 404"));
 }

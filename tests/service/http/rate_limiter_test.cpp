@@ -1,11 +1,11 @@
 // Unit tests of the per-client token bucket and of choosing, parsing and bounding client keys.
-#include <catch2/catch.hpp>
+#include "service/http/rate_limiter.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "service/http/client_address.hpp"
-#include "service/http/rate_limiter.hpp"
 
 using comments::http::client_address;
 using comments::http::ClientKey;
@@ -18,7 +18,9 @@ namespace {
 
 ClientKey key(const std::string& address) { return key_of(boost::asio::ip::make_address(address)); }
 
-ClientKey nth_client(std::uint32_t i) { return key_of(boost::asio::ip::address_v4(0x0a000000U + i)); }
+ClientKey nth_client(std::uint32_t i) {
+  return key_of(boost::asio::ip::address_v4(0x0a000000U + i));
+}
 
 // The client as the service would see it: peer 10.1.1.1, these X-Forwarded-For lines.
 std::string client(std::vector<std::string_view> lines, unsigned hops) {

@@ -2,7 +2,6 @@
 // Cache-Control: no-cache, If-None-Match gets a 304 without a body (from the list cache, without
 // reading storage), and the tag changes exactly when the list changes.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "tests/service/support/http_client.hpp"
@@ -38,7 +37,8 @@ TEST_CASE("list responses carry an ETag that changes exactly when the list chang
   CAPTURE(backend);
   TempDir dir;
   const std::string url = backend == "memory" ? "memory:" : "sqlite:" + (dir / "c.db").string();
-  auto service = std::make_unique<ServiceProcess>(std::vector<std::string>{"--storage", url, "--log-level", "warn"});
+  auto service = std::make_unique<ServiceProcess>(
+      std::vector<std::string>{"--storage", url, "--log-level", "warn"});
   REQUIRE(service->wait_listening());
   auto client = std::make_unique<HttpClient>(service->port());
   auto& c = *client;
@@ -77,7 +77,9 @@ TEST_CASE("list responses carry an ETag that changes exactly when the list chang
     CHECK(get_if_none_match(c, kList + "a", "W/" + tag).status == 304);
     CHECK(get_if_none_match(c, kList + "a", "*").status == 304);
     CHECK(metric(c, list_reads) == reads_before);  // not one storage read for all of these
-    CHECK(metric(c, "http_requests_total{code=\"304\",method=\"GET\",route=\"/api/comment/list/{content_id}\"}") == 4);
+    CHECK(metric(c,
+                 "http_requests_total{code=\"304\",method=\"GET\",route=\"/api/comment/list/"
+                 "{content_id}\"}") == 4);
   }
 
   SECTION("another tag, or none that parses, gets the whole list") {

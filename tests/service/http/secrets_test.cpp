@@ -2,10 +2,9 @@
 // password, no response of any endpoint contains the password, the user, the host:port or the
 // database name, and no log line or start-up message contains the password — while the reason
 // storage is unavailable does reach the log, where the operator looks for it.
-#include <catch2/catch.hpp>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -44,8 +43,8 @@ std::string everything(const HttpResponse& r) {
 std::string all_responses(std::uint16_t port) {
   HttpClient c(port);
   std::string seen;
-  for (const char* target : {"/healthz", "/readyz", "/version", "/metrics", "/api/comment/list/leak",
-                             "/api/comment/list/leak?limit=5", "/nope"}) {
+  for (const char* target : {"/healthz", "/readyz", "/version", "/metrics",
+                             "/api/comment/list/leak", "/api/comment/list/leak?limit=5", "/nope"}) {
     seen += everything(c.get(target));
     seen += everything(c.request("HEAD", target));
   }
@@ -56,13 +55,16 @@ std::string all_responses(std::uint16_t port) {
   return seen;
 }
 
-void check_service(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+void check_service(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env) {
   ServiceProcess s(args, env);
   REQUIRE(s.wait_listening());
   // The first health check failed and said why in the log.
-  REQUIRE(eventually([&] { return s.output().find("\"msg\":\"storage unavailable\"") != std::string::npos; }));
+  REQUIRE(eventually(
+      [&] { return s.output().find("\"msg\":\"storage unavailable\"") != std::string::npos; }));
   const auto responses = all_responses(s.port());
-  CHECK_THAT(responses, Catch::Contains("storage unavailable"));  // /readyz still says what is wrong
+  CHECK_THAT(responses,
+             Catch::Contains("storage unavailable"));  // /readyz still says what is wrong
   CHECK_THAT(responses, !Catch::Contains(kPassword));
   CHECK_THAT(responses, !Catch::Contains(kUser));
   CHECK_THAT(responses, !Catch::Contains(kDatabase));
@@ -77,8 +79,8 @@ void check_service(const std::vector<std::string>& args, const std::map<std::str
 }  // namespace
 
 TEST_CASE("a password in the storage URL appears in no response and no log line") {
-  const std::string url = "postgresql://" + kUser + ":" + kPassword + "@127.0.0.1:" +
-                          std::to_string(closed_port()) + "/" + kDatabase;
+  const std::string url = "postgresql://" + kUser + ":" + kPassword +
+                          "@127.0.0.1:" + std::to_string(closed_port()) + "/" + kDatabase;
   SECTION("given as a flag") { check_service({"--storage", url}, {}); }
   SECTION("given in STORAGE_URL") { check_service({}, {{"STORAGE_URL", url}}); }
 }
@@ -86,7 +88,8 @@ TEST_CASE("a password in the storage URL appears in no response and no log line"
 TEST_CASE("a password from the password file appears in no response and no log line") {
   TempDir dir;
   std::ofstream(dir / "password") << kPassword << "\n";
-  const std::string url = "postgresql://" + kUser + "@127.0.0.1:" + std::to_string(closed_port()) + "/" + kDatabase;
+  const std::string url =
+      "postgresql://" + kUser + "@127.0.0.1:" + std::to_string(closed_port()) + "/" + kDatabase;
   check_service({"--storage", url, "--storage-password-file", (dir / "password").string()}, {});
 }
 
@@ -103,13 +106,15 @@ TEST_CASE("a mistyped storage URL is reported without printing its password") {
        }) {
     INFO(url);
     for (const bool from_env : {false, true}) {
-      ServiceProcess s(from_env ? std::vector<std::string>{} : std::vector<std::string>{"--storage", url},
-                       from_env ? std::map<std::string, std::string>{{"STORAGE_URL", url}}
-                                : std::map<std::string, std::string>{});
+      ServiceProcess s(
+          from_env ? std::vector<std::string>{} : std::vector<std::string>{"--storage", url},
+          from_env ? std::map<std::string, std::string>{{"STORAGE_URL", url}}
+                   : std::map<std::string, std::string>{});
       // Refused at start-up, or (for what libpq only refuses when connecting) not ready: either
       // way what it prints says what is wrong without the password.
       CHECK(eventually([&] {
-        return !s.running() || s.output().find("\"msg\":\"storage unavailable\"") != std::string::npos;
+        return !s.running() ||
+               s.output().find("\"msg\":\"storage unavailable\"") != std::string::npos;
       }));
       const auto output = s.output();
       INFO(output);

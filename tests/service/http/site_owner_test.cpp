@@ -1,11 +1,11 @@
 // What a site owner sets, against the real binary on SQLite: what lists show of addresses, counts,
 // the per-address posting limit, the links limit, and `comments-service backup` while a writer
 // posts.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "tests/service/support/http_client.hpp"
@@ -109,8 +109,9 @@ TEST_CASE("SQLite: counts equal list lengths, 0 for contents without comments") 
   CHECK(r.status == 405);
   CHECK(r.header("Allow") == "GET, HEAD");
   auto metrics = c.get("/metrics").body;
-  CHECK_THAT(metrics, Catch::Contains(
-                          R"(http_requests_total{code="200",method="GET",route="/api/comment/count"})"));
+  CHECK_THAT(metrics,
+             Catch::Contains(
+                 R"(http_requests_total{code="200",method="GET",route="/api/comment/count"})"));
 }
 
 TEST_CASE("more posts per minute than --max-posts-per-email from one address get a 429") {
@@ -122,9 +123,9 @@ TEST_CASE("more posts per minute than --max-posts-per-email from one address get
   REQUIRE(c.post_comment("Alice@Example.com", "two", "2").status == 200);
   // The same address in another case is the same poster.
   auto r = c.post_comment("ALICE@example.COM", "three", "1");
-  check_error(r, 429, "TOO-MANY-REQUESTS",
-              "too many comments from this e-mail address; retry after " +
-                  r.header("Retry-After") + " s");
+  check_error(
+      r, 429, "TOO-MANY-REQUESTS",
+      "too many comments from this e-mail address; retry after " + r.header("Retry-After") + " s");
   CHECK(std::stoi(r.header("Retry-After")) >= 1);
   CHECK(std::stoi(r.header("Retry-After")) <= 30);
   // Nothing was stored, and other addresses still post.
@@ -207,8 +208,8 @@ TEST_CASE("backup refuses PostgreSQL, pointing to pg_dump without repeating the 
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("pg_dump"));
   CHECK_THAT(r.output, !Catch::Contains("s3cret"));
-  auto missing = run_service_command({"backup", "--storage", "sqlite:/nonexistent/c.db", "--to",
-                                      "/tmp/never-written.db"});
+  auto missing = run_service_command(
+      {"backup", "--storage", "sqlite:/nonexistent/c.db", "--to", "/tmp/never-written.db"});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("no SQLite database at '/nonexistent/c.db'"));
   CHECK_FALSE(std::filesystem::exists("/tmp/never-written.db"));

@@ -136,7 +136,8 @@ void cut_off_change_feed(const std::string& admin_url, const std::string& role) 
   }
   psql(admin_url, "DO $$ BEGIN EXECUTE format('ALTER ROLE " + role +
                       " CONNECTION LIMIT %s', (SELECT count(*) FROM pg_stat_activity WHERE "
-                      "usename = '" + role + "') - 1); END $$");
+                      "usename = '" +
+                      role + "') - 1); END $$");
   psql(admin_url, "SELECT pg_terminate_backend(pid)" + feed);
 }
 

@@ -96,8 +96,7 @@ TEST_CASE(
     REQUIRE(eventually([&] { return synchronized(r->port()); }, 10s));
     post(*r, "warm", "kill");
   }
-  REQUIRE(eventually([&] { return cached_list(b.port(), "kill").size() == 2; },
-                     kStalenessBound));
+  REQUIRE(eventually([&] { return cached_list(b.port(), "kill").size() == 2; }, kStalenessBound));
   // Kill B's notification session and keep it from coming back for now: B's role may hold only
   // the sessions it has apart from that one (its reader and its writer).
   cut_off_change_feed(admin, role);
@@ -121,11 +120,11 @@ TEST_CASE(
   CHECK(eventually([&] { return synchronized(b.port()); }, 10s));
   CHECK(metric(b.port(), "list_cache_resyncs_total") == 1);
   CHECK(metric(a.port(), "list_cache_resyncs_total") == 0);
-  CHECK(eventually([&] { return b.output().find("list cache on again") != std::string::npos; },
-                   5s));
+  CHECK(
+      eventually([&] { return b.output().find("list cache on again") != std::string::npos; }, 5s));
   post(a, "after", "kill");
-  CHECK(eventually([&] { return cached_list(b.port(), "kill").back() == "after"; },
-                   kStalenessBound));
+  CHECK(
+      eventually([&] { return cached_list(b.port(), "kill").back() == "after"; }, kStalenessBound));
   CHECK(cached_list(b.port(), "kill") == list_texts(a.port(), "kill"));
 }
 

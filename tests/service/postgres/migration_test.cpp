@@ -3,7 +3,6 @@
 // `comments-service import` reads them into PostgreSQL, and the service on PostgreSQL then
 // answers every list, count and ETag byte for byte as the SQLite one did.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -20,7 +19,8 @@ namespace {
 
 const std::string kToken = "migration-token-0123456789abcdef";
 const std::map<std::string, std::string> kBearer{{"Authorization", "Bearer " + kToken}};
-const std::vector<std::string> kContents{"article-1", "article-2", "docs:page_3.html~v2", "no-comments"};
+const std::vector<std::string> kContents{"article-1", "article-2", "docs:page_3.html~v2",
+                                         "no-comments"};
 
 // Everything a client or a moderator can read, each answer's status, ETag and body.
 std::map<std::string, std::string> observe(std::uint16_t port) {
@@ -37,7 +37,8 @@ std::map<std::string, std::string> observe(std::uint16_t port) {
     counts += "content_id=" + content + "&";
   }
   record(counts, HttpClient(port).get(counts));
-  for (const std::string target : {"/api/admin/comments", "/api/admin/blocks", "/api/admin/audit"}) {
+  for (const std::string target :
+       {"/api/admin/comments", "/api/admin/blocks", "/api/admin/audit"}) {
     record(target, HttpClient(port).request("GET", target, {}, kBearer));
   }
   return seen;
@@ -81,7 +82,8 @@ TEST_CASE("PostgreSQL: SQLite export, import: identical lists, counts and ETags,
     const auto deleted = post("d@example.com", "to be deleted", "article-2");
     post("e@example.com", "stays", "article-2");
     post("f@example.com", "ü content", "docs:page_3.html~v2");
-    auto admin = [&](const std::string& method, const std::string& target, const std::string& body = {}) {
+    auto admin = [&](const std::string& method, const std::string& target,
+                     const std::string& body = {}) {
       return HttpClient(s.port()).request(method, target, body, kBearer);
     };
     REQUIRE(admin("POST", "/api/admin/comments/" + std::to_string(hidden) + "/hide").status == 200);
@@ -94,13 +96,14 @@ TEST_CASE("PostgreSQL: SQLite export, import: identical lists, counts and ETags,
   CHECK_THAT(on_sqlite["/api/comment/list/article-1"], Catch::Contains("Grüße aus Köln"));
   CHECK_THAT(on_sqlite["/api/admin/comments"], Catch::Contains("\"state\":\"deleted\""));
   // Lists carry ETags, so comparing the answers compares them too.
-  CHECK_THAT(on_sqlite["/api/comment/list/article-1"], Catch::StartsWith("200 etag=\"") ||
-                                                         Catch::StartsWith("200 etag=W/\""));
+  CHECK_THAT(on_sqlite["/api/comment/list/article-1"],
+             Catch::StartsWith("200 etag=\"") || Catch::StartsWith("200 etag=W/\""));
 
   auto exported = run_service_command({"export", "--storage", sqlite, "--to", file});
   REQUIRE(exported.exit_code == 0);
-  CHECK_THAT(exported.output,
-             Catch::Contains("wrote 6 comments, 2 blocks and 4 audit entries from sqlite to " + file));
+  CHECK_THAT(
+      exported.output,
+      Catch::Contains("wrote 6 comments, 2 blocks and 4 audit entries from sqlite to " + file));
   const auto lines = read_file(file);
   CHECK(lines.starts_with(
       R"({"type":"header","format":"comments-service-export","version":1,"backend":"sqlite"})"));
@@ -129,10 +132,11 @@ TEST_CASE("PostgreSQL: SQLite export, import: identical lists, counts and ETags,
       CHECK(on_postgres.at(target) == answer);
     }
     // Blocks hold on PostgreSQL too, and a new comment gets an id of its own.
-    CHECK(HttpClient(s.port()).post_comment("spammer@example.com", "x", json_string("article-1")).status ==
-          403);
+    CHECK(HttpClient(s.port())
+              .post_comment("spammer@example.com", "x", json_string("article-1"))
+              .status == 403);
     auto fresh = HttpClient(s.port()).post_comment("new@example.com", "after the move",
-                                                    json_string("article-1"));
+                                                   json_string("article-1"));
     REQUIRE(fresh.status == 200);
     CHECK(fresh.json().at("id").as_int64() == last_id + 1);
     stop(s);
@@ -152,7 +156,8 @@ TEST_CASE("PostgreSQL: SQLite export, import: identical lists, counts and ETags,
 
   // Negative control: the comparison above tells a changed import from an exact one.
   const auto other = fresh_database();
-  REQUIRE(run_service_command({"import", "--storage", other, "--from", (dir / "changed.ndjson").string()})
+  REQUIRE(run_service_command(
+              {"import", "--storage", other, "--from", (dir / "changed.ndjson").string()})
               .exit_code == 0);
   ServiceProcess s({"--storage", other, "--admin-token-file", tokens});
   REQUIRE(s.wait_listening());
@@ -166,14 +171,18 @@ TEST_CASE("PostgreSQL: a bad line imports nothing, and says which line and why")
   TempDir dir;
   const auto file = (dir / "bad.ndjson").string();
   std::ofstream(file)
-      << R"({"type":"header","format":"comments-service-export","version":1,"backend":"sqlite"})" "\n"
-      << R"({"type":"comment","id":1,"content_id":"a","email":"e@example.com","comment":"fine","created_at":"2024-01-02T03:04:05.678Z","state":"visible"})" "\n"
-      << R"({"type":"comment","id":2,"content_id":"a","email":"e@example.com","comment":"bad","created_at":"2024-01-02T03:04:05.678Z","state":"shown"})" "\n";
+      << R"({"type":"header","format":"comments-service-export","version":1,"backend":"sqlite"})"
+         "\n"
+      << R"({"type":"comment","id":1,"content_id":"a","email":"e@example.com","comment":"fine","created_at":"2024-01-02T03:04:05.678Z","state":"visible"})"
+         "\n"
+      << R"({"type":"comment","id":2,"content_id":"a","email":"e@example.com","comment":"bad","created_at":"2024-01-02T03:04:05.678Z","state":"shown"})"
+         "\n";
   const auto db = fresh_database();
   auto r = run_service_command({"import", "--storage", db, "--from", file});
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Catch::Contains(file + ": line 3: comment \"state\" must be visible, hidden, "
-                                              "pending or deleted, not \"shown\"; nothing was imported"));
+  CHECK_THAT(r.output,
+             Catch::Contains(file + ": line 3: comment \"state\" must be visible, hidden, "
+                                    "pending or deleted, not \"shown\"; nothing was imported"));
   // The database was not touched: not even its tables exist.
   CHECK(psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'comments'") == "0");
 }

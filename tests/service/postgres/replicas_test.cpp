@@ -80,7 +80,7 @@ TEST_CASE(
       HttpClient c(replicas[f]->port());
       std::int64_t cursor = 0;
       for (bool last = false; !last;) {
-        last = !writing.load();  // one more round after the writers finished
+        last = !writing.load();            // one more round after the writers finished
         std::this_thread::sleep_for(5ms);  // a client polling, not a busy loop
         auto r = c.get("/api/comment/list/hot?limit=1000" +
                        (cursor > 0 ? "&cursor=" + std::to_string(cursor) : std::string()));

@@ -3,8 +3,9 @@
 // the tag on that replica at once and on the others within the staleness bound, also when the
 // other replica answered from its list cache and when it learnt of the comment only by dropping
 // its whole cache after missed notifications: an old tag never gets a 304 for a changed list.
-#include <catch2/catch.hpp>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/service/postgres/cluster.hpp"
 #include "tests/service/postgres/observe.hpp"
@@ -88,8 +89,9 @@ TEST_CASE("two replicas give a list the same ETag, and a write on one changes it
   CHECK(revalidate(b, new_tag).status == 304);
 }
 
-TEST_CASE("after a comment on one replica, another replica's cached ETag gets a 200 with the new "
-          "list within the bound") {
+TEST_CASE(
+    "after a comment on one replica, another replica's cached ETag gets a 200 with the new "
+    "list within the bound") {
   const auto db = fresh_database();
   auto replicas = start_replicas(2, db);
   const auto a = replicas[0]->port();

@@ -1,14 +1,14 @@
 // The behavioural suite every storage backend must pass, written once and run against each.
 // PostgreSQL joins the list when COMMENTS_TEST_POSTGRES_URL names a server (tests/service/README).
-#include <catch2/catch.hpp>
-#include <cstdlib>
-#include <functional>
+#include "service/store/backend.hpp"
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <functional>
 
-#include "service/store/backend.hpp"
 #include "tests/service/support/temp_dir.hpp"
 
 using namespace comments::store;
@@ -55,7 +55,8 @@ TEST_CASE("backends store comments in insertion order, per content") {
   const auto a = fresh_content("a");
   const auto other = fresh_content("b");
 
-  std::vector<NewComment> batch{comment(a, "1@example.com", "one"), comment(other, "x@example.com", "x"),
+  std::vector<NewComment> batch{comment(a, "1@example.com", "one"),
+                                comment(other, "x@example.com", "x"),
                                 comment(a, "2@example.com", "two")};
   auto ids = b->append(batch);
   REQUIRE(ids.size() == 3);
@@ -127,7 +128,8 @@ TEST_CASE("backends keep text byte for byte") {
   TempDir dir;
   auto b = open_backend(name, dir);
   const auto c = fresh_content("bytes");
-  const std::string text = "caf\xc3\xa9 \xf0\x9f\x98\x80 'quote' \"dq\" \\ \n\t end; DROP TABLE comments;--";
+  const std::string text =
+      "caf\xc3\xa9 \xf0\x9f\x98\x80 'quote' \"dq\" \\ \n\t end; DROP TABLE comments;--";
   b->append(std::vector<NewComment>{comment(c, "u@example.com", text)});
   auto page = b->list(c, 0, 10);
   REQUIRE(page.comments.size() == 1);
@@ -269,7 +271,8 @@ TEST_CASE("backends keep blocks and the audit log") {
   CHECK(b->blocked(email, "192.0.2.200"));
   CHECK_FALSE(b->blocked("other@example.com", "192.0.2.200"));
   const auto blocks = b->blocks();
-  CHECK(std::any_of(blocks.begin(), blocks.end(), [&](const Block& x) { return x.id == added.id; }));
+  CHECK(
+      std::any_of(blocks.begin(), blocks.end(), [&](const Block& x) { return x.id == added.id; }));
   const AuditEntry unblock_entry{0, 1'700'000'000'001, blocker, "unblock", "block"};
   CHECK(b->remove_block(added.id, unblock_entry));
   CHECK(newest_by_blocker() == "unblock");
@@ -298,14 +301,15 @@ TEST_CASE("SQLite migrates a database of the first schema, keeping its comments 
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db,
-                         "CREATE TABLE comments (id INTEGER PRIMARY KEY, content_id TEXT NOT NULL,"
-                         " email TEXT NOT NULL, comment TEXT NOT NULL, created_at_ms INTEGER NOT NULL);"
-                         "CREATE INDEX comments_by_content ON comments (content_id, id);"
-                         "INSERT INTO comments (content_id, email, comment, created_at_ms)"
-                         " VALUES ('1', 'old@example.com', 'from before', 1);"
-                         "PRAGMA user_version = 1;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(
+        sqlite3_exec(db,
+                     "CREATE TABLE comments (id INTEGER PRIMARY KEY, content_id TEXT NOT NULL,"
+                     " email TEXT NOT NULL, comment TEXT NOT NULL, created_at_ms INTEGER NOT NULL);"
+                     "CREATE INDEX comments_by_content ON comments (content_id, id);"
+                     "INSERT INTO comments (content_id, email, comment, created_at_ms)"
+                     " VALUES ('1', 'old@example.com', 'from before', 1);"
+                     "PRAGMA user_version = 1;",
+                     nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
   auto b = open("sqlite:" + path, {});
@@ -314,7 +318,8 @@ TEST_CASE("SQLite migrates a database of the first schema, keeping its comments 
   CHECK(page.comments[0].text == "from before");
   const std::vector<State> visible{State::visible};
   const AuditEntry audit{0, 1, "test", "hide", "comment"};
-  CHECK(b->change_state(page.comments[0].id, visible, State::hidden, audit)->state == State::visible);
+  CHECK(b->change_state(page.comments[0].id, visible, State::hidden, audit)->state ==
+        State::visible);
   CHECK(b->list("1", 0, 10).comments.empty());
 }
 
@@ -339,13 +344,15 @@ TEST_CASE("backends import an export exactly, once, and refuse a conflicting rec
   const auto content = fresh_content("imported");
   const auto spammer = fresh_content("spammer") + "@example.com";
   Snapshot data;
-  data.comments = {{base + 1, content, "1@example.com", "first", 1'600'000'000'001, State::visible},
-                   {base + 2, content, "2@example.com", "hidden one", 1'600'000'000'002, State::hidden},
-                   {base + 4, content, "", "", 1'600'000'000'004, State::deleted},
-                   {base + 5, content, "5@example.com", "waiting", 1'600'000'000'005, State::pending},
-                   {base + 6, content, "6@example.com", "Grüße ✓ 🎉", 1'600'000'000'006, State::visible}};
+  data.comments = {
+      {base + 1, content, "1@example.com", "first", 1'600'000'000'001, State::visible},
+      {base + 2, content, "2@example.com", "hidden one", 1'600'000'000'002, State::hidden},
+      {base + 4, content, "", "", 1'600'000'000'004, State::deleted},
+      {base + 5, content, "5@example.com", "waiting", 1'600'000'000'005, State::pending},
+      {base + 6, content, "6@example.com", "Grüße ✓ 🎉", 1'600'000'000'006, State::visible}};
   data.blocks = {{base + 1, "email", spammer, 1'600'000'000'007}};
-  data.audit = {{base + 1, 1'600'000'000'008, "alice", "hide", "comment " + std::to_string(base + 2)}};
+  data.audit = {
+      {base + 1, 1'600'000'000'008, "alice", "hide", "comment " + std::to_string(base + 2)}};
 
   auto first = b->import(data);
   CHECK(first.comments.added == 5);
@@ -379,7 +386,8 @@ TEST_CASE("backends import an export exactly, once, and refuse a conflicting rec
 
   // A record stored differently is refused, and nothing of that import is stored.
   Snapshot changed = data;
-  changed.comments.push_back({base + 7, content, "7@example.com", "new", 1'600'000'000'009, State::visible});
+  changed.comments.push_back(
+      {base + 7, content, "7@example.com", "new", 1'600'000'000'009, State::visible});
   changed.comments[1].text = "edited";
   try {
     b->import(changed);
@@ -387,8 +395,9 @@ TEST_CASE("backends import an export exactly, once, and refuse a conflicting rec
   } catch (const ImportConflict& e) {
     CHECK(e.kind() == "comment");
     CHECK(e.id() == base + 2);
-    CHECK(std::string(e.what()) == "comment " + std::to_string(base + 2) +
-                                       " is stored already with a different comment; nothing was imported");
+    CHECK(std::string(e.what()) ==
+          "comment " + std::to_string(base + 2) +
+              " is stored already with a different comment; nothing was imported");
   }
   CHECK(b->list(content, 0, 100).comments.size() == 2);
   Snapshot same_block = data;
@@ -396,8 +405,10 @@ TEST_CASE("backends import an export exactly, once, and refuse a conflicting rec
   CHECK_THROWS_AS(b->import(same_block), ImportConflict);
 
   // New records get ids past the imported ones.
-  CHECK(b->append(std::vector<NewComment>{comment(content, "n@example.com", "after")})[0] > base + 6);
+  CHECK(b->append(std::vector<NewComment>{comment(content, "n@example.com", "after")})[0] >
+        base + 6);
   const AuditEntry entry{0, 1'700'000'000'000, "test", "block", "x"};
-  CHECK(b->add_block(Block{0, "email", fresh_content("later") + "@example.com", 1}, entry).id > base + 1);
+  CHECK(b->add_block(Block{0, "email", fresh_content("later") + "@example.com", 1}, entry).id >
+        base + 1);
   CHECK(b->audit(0, 1)[0].id > base + 1);
 }

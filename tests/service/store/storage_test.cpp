@@ -1,19 +1,19 @@
 // Unit tests of the asynchronous storage façade: group commit, ordering, overload, failures.
-#include <catch2/catch.hpp>
+#include "service/store/storage.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 #include <mutex>
 
 #include "service/metrics/metrics.hpp"
 #include "service/store/memory_backend.hpp"
-#include "service/store/storage.hpp"
 
 using namespace comments::store;
 namespace asio = boost::asio;
@@ -87,12 +87,13 @@ TEST_CASE("concurrent appends are group-committed and each gets its id") {
         ioc,
         [&, i]() -> asio::awaitable<void> {
           NewComment c{"c", "w@example.com", std::to_string(i), 0};
-          auto [ec, id] = co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
+          auto [ec, id] =
+              co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
           REQUIRE_FALSE(ec);
           // The listener saw this comment before it was acknowledged.
           std::lock_guard lock(seen_mutex);
-          CHECK(std::find(committed_before_ack.begin(), committed_before_ack.end(), std::to_string(i)) !=
-                committed_before_ack.end());
+          CHECK(std::find(committed_before_ack.begin(), committed_before_ack.end(),
+                          std::to_string(i)) != committed_before_ack.end());
           ids[static_cast<std::size_t>(i)] = id;
           ++acked;
         },
@@ -115,7 +116,8 @@ TEST_CASE("a failing backend fails requests with unavailable and turns unhealthy
   auto backend = std::make_unique<ObservedBackend>();
   auto* observed = backend.get();
   observed->failing = true;
-  Storage storage(std::move(backend), {.health_interval = std::chrono::milliseconds(20)}, test_metrics());
+  Storage storage(std::move(backend), {.health_interval = std::chrono::milliseconds(20)},
+                  test_metrics());
   asio::io_context ioc;
   boost::system::error_code append_ec;
   boost::system::error_code list_ec;
@@ -123,9 +125,11 @@ TEST_CASE("a failing backend fails requests with unavailable and turns unhealthy
       ioc,
       [&]() -> asio::awaitable<void> {
         NewComment c{"c", "a@example.com", "x", 0};
-        auto [e1, id] = co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
+        auto [e1, id] =
+            co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
         append_ec = e1;
-        auto [e2, page] = co_await storage.async_list("c", 0, 10, asio::as_tuple(asio::use_awaitable));
+        auto [e2, page] =
+            co_await storage.async_list("c", 0, 10, asio::as_tuple(asio::use_awaitable));
         list_ec = e2;
       },
       asio::detached);
@@ -155,7 +159,8 @@ TEST_CASE("writes beyond the queue bound are refused at once, not queued") {
         ioc,
         [&]() -> asio::awaitable<void> {
           NewComment c{"c", "a@example.com", "x", 0};
-          auto [ec, id] = co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
+          auto [ec, id] =
+              co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
           (ec == errc::overloaded ? overloaded : stored) += 1;
         },
         asio::detached);
@@ -175,7 +180,8 @@ TEST_CASE("stop commits what is queued before returning") {
   Storage storage(std::move(backend), {}, test_metrics());
   asio::io_context ioc;
   for (int i = 0; i < 50; ++i) {
-    storage.async_append(NewComment{"c", "a@example.com", "x", 0}, asio::bind_executor(ioc, [](auto, auto) {}));
+    storage.async_append(NewComment{"c", "a@example.com", "x", 0},
+                         asio::bind_executor(ioc, [](auto, auto) {}));
   }
   storage.stop();
   CHECK(observed->inner.list("c", 0, 100).comments.size() == 50);

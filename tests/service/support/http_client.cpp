@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -12,8 +14,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-#include <algorithm>
-#include <array>
 #include <functional>
 
 namespace comments::testing {
@@ -89,15 +89,16 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
     http::async_write(socket_, req, [&](boost::system::error_code wec, std::size_t) {
       ec = wec;
       if (!wec) {
-        http::async_read(socket_, buffer_, parser, [&](boost::system::error_code rec, std::size_t) { ec = rec; });
+        http::async_read(socket_, buffer_, parser,
+                         [&](boost::system::error_code rec, std::size_t) { ec = rec; });
       }
     });
     run_for(std::chrono::seconds(30), target.c_str());
     if (ec) {
       close();
       // A kept-alive connection the server closed in between: retry once on a new one.
-      if (attempt == 0 && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-                           ec == asio::error::broken_pipe)) {
+      if (attempt == 0 && (ec == http::error::end_of_stream ||
+                           ec == asio::error::connection_reset || ec == asio::error::broken_pipe)) {
         continue;
       }
       throw boost::system::system_error(ec, method + " " + target);

@@ -28,7 +28,8 @@ class HttpClient {
   explicit HttpClient(std::uint16_t port, std::string host = "127.0.0.1");
   ~HttpClient();
 
-  HttpResponse request(const std::string& method, const std::string& target, const std::string& body = {},
+  HttpResponse request(const std::string& method, const std::string& target,
+                       const std::string& body = {},
                        const std::map<std::string, std::string>& headers = {});
   HttpResponse get(const std::string& target) { return request("GET", target); }
   // POST with Content-Type: application/json.
@@ -38,7 +39,9 @@ class HttpClient {
                             const std::string& content_id_json);
 
   // Raw bytes out, whatever comes back until the server closes or the timeout (ms) passes.
-  std::string raw(const std::string& bytes, int timeout_ms = 5000) { return exchange(bytes, timeout_ms).bytes; }
+  std::string raw(const std::string& bytes, int timeout_ms = 5000) {
+    return exchange(bytes, timeout_ms).bytes;
+  }
   struct Exchange {
     std::string bytes;
     bool closed = false;  // the server closed or reset the connection (else: the timeout passed)

@@ -57,7 +57,8 @@ NginxProcess::NginxProcess() {
   const auto d = dir_.path().string();
   // A master and one worker, as nginx runs in front of a service (with master_process off nginx
   // does not serve an inherited socket).
-  std::ofstream(dir_ / "nginx.conf") << "daemon off;\nworker_processes 1;\n"
+  std::ofstream(dir_ / "nginx.conf")
+      << "daemon off;\nworker_processes 1;\n"
       << "pid " << d << "/nginx.pid;\nerror_log " << d << "/error.log info;\n"
       << "events { worker_connections 256; }\n"
       << "http {\n  access_log off;\n"

@@ -45,7 +45,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
 
   // The child's environment: ours without the service's variables, plus the test's.
   std::vector<std::string> env_s;
-  static const char* kServiceVars[] = {"PORT", "LISTEN_ADDRESS", "STORAGE_URL", "LOG_LEVEL",
+  static const char* kServiceVars[] = {"PORT",       "LISTEN_ADDRESS", "STORAGE_URL",  "LOG_LEVEL",
                                        "LOG_FORMAT", "SHUTDOWN_DELAY", "DRAIN_TIMEOUT"};
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
@@ -95,12 +95,14 @@ std::filesystem::path unique_log() {
   static int counter = 0;
   const char* base = std::getenv("TMPDIR");
   return std::filesystem::path(base != nullptr ? base : "/tmp") /
-         ("comments-service-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".log");
+         ("comments-service-" + std::to_string(getpid()) + "-" + std::to_string(++counter) +
+          ".log");
 }
 
 }  // namespace
 
-ServiceProcess::ServiceProcess(std::vector<std::string> args, std::map<std::string, std::string> env)
+ServiceProcess::ServiceProcess(std::vector<std::string> args,
+                               std::map<std::string, std::string> env)
     : log_path_(unique_log()) {
   auto has = [&](const std::string& flag) {
     for (const auto& a : args) {
@@ -136,19 +138,20 @@ bool ServiceProcess::wait_listening(std::chrono::milliseconds timeout) {
   static const std::regex kListening(R"("msg":"listening".*"port":(\d+))");
   static const std::regex kAdmin(R"("msg":"admin listening".*"admin_port":(\d+))");
   return eventually(
-      [&] {
-        std::smatch m;
-        const std::string out = output();
-        if (std::regex_search(out, m, kListening)) {
-          port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
-          if (std::regex_search(out, m, kAdmin)) {
-            admin_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
-          }
-          return true;
-        }
-        return false;
-      },
-      timeout) && running();
+             [&] {
+               std::smatch m;
+               const std::string out = output();
+               if (std::regex_search(out, m, kListening)) {
+                 port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+                 if (std::regex_search(out, m, kAdmin)) {
+                   admin_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+                 }
+                 return true;
+               }
+               return false;
+             },
+             timeout) &&
+         running();
 }
 
 std::string ServiceProcess::output() const { return read_file(log_path_); }

@@ -44,7 +44,8 @@ class ServiceProcess {
   std::optional<int> exit_code_;
 };
 
-// Runs the binary to completion (for flag errors, --help, healthcheck); returns exit code and output.
+// Runs the binary to completion (for flag errors, --help, healthcheck); returns exit code and
+// output.
 struct RunResult {
   int exit_code;
   std::string output;
@@ -60,7 +61,9 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seco
     if (pred()) {
       return true;
     }
-    struct timespec ts {0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   return pred();

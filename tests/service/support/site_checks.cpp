@@ -1,9 +1,8 @@
 // The checks of site_checks.hpp, over HTTP against a running service.
 #include "tests/service/support/site_checks.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 
 #include "tests/service/support/http_client.hpp"
 

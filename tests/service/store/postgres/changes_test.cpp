@@ -66,7 +66,9 @@ ChangeFeedTiming fast() {
 
 // A feed named "me" on a scripted database, once it has vouched for the cache the first time.
 struct Listening {
-  Listening() { REQUIRE(eventually([&] { return seen.saw("in sync +1000ms"); }, 5s)); }
+  Listening() {
+    REQUIRE(eventually([&] { return seen.saw("in sync +1000ms"); }, 5s));
+  }
   FakeDatabase db;
   ManualClock clock;
   Recorder seen{clock};
