@@ -7,10 +7,14 @@
 # Every round measures every server once; it prints the medians over the rounds of requests/s,
 # p99 latency and the ratios taken within each round, then idle memory and time to ready.
 #   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--rounds 3]
-#                    [--storage sqlite|memory|postgres] [--write-docs]
-# --write-docs replaces the figures block of that storage in docs/performance.md (between
-# <!-- bench:begin STORAGE --> and <!-- bench:end -->) with this run's report, date, machine and
-# command, so the figures there are never typed by hand.
+#                    [--storage sqlite|memory|postgres] [--replicas 1|2] [--write-docs]
+# --replicas 2 (postgres only): two service processes on one database; the GET rows run on
+# replica 1 while replica 2 takes a steady stream of writes (scripts/bench/staleness.py, which
+# times each write's arrival in replica 1's list: the cross-replica staleness), and a 95/5
+# read/write mix (scripts/bench/wrk_mixed.lua) runs through nginx balancing both replicas.
+# --write-docs replaces the figures block of that storage (postgres-replicas for --replicas 2) in
+# docs/performance.md (between <!-- bench:begin STORAGE --> and <!-- bench:end -->) with this
+# run's report, date, machine and command, so the figures there are never typed by hand.
 # The service runs with its default settings (log level info: one access line per request,
 # written to a file), except the storage and, for the POST rows, synchronous. The peers live in
 # scripts/bench/peers; postgres starts a throwaway cluster with scripts/postgres.sh.
@@ -23,6 +27,7 @@ connections=64
 wrk_threads=2
 rounds=3
 storage=sqlite
+replicas=1
 write_docs=""
 command_line="scripts/bench.sh $*"
 while [ $# -gt 0 ]; do
@@ -32,18 +37,28 @@ while [ $# -gt 0 ]; do
     --threads) wrk_threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --storage) storage=$2; shift 2 ;;
+    --replicas) replicas=$2; shift 2 ;;
     --write-docs) write_docs=1; shift ;;
-    -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --rounds must be a positive integer" >&2; exit 2; }
+case "$replicas" in
+  1) doc_block=$storage ;;
+  2)
+    case "$storage" in
+      postgres|postgresql) doc_block=postgres-replicas ;;
+      *) echo "bench.sh: --replicas 2 needs --storage postgres (the replicas share one database)" >&2; exit 2 ;;
+    esac ;;
+  *) echo "bench.sh: --replicas must be 1 or 2" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers=$root/scripts/bench/peers
 perf_doc=$root/docs/performance.md
-if [ -n "$write_docs" ] && ! grep -q "^<!-- bench:begin $storage " "$perf_doc"; then
-  echo "bench.sh: $perf_doc has no '<!-- bench:begin $storage …' block for --write-docs" >&2
+if [ -n "$write_docs" ] && ! grep -q "^<!-- bench:begin $doc_block " "$perf_doc"; then
+  echo "bench.sh: $perf_doc has no '<!-- bench:begin $doc_block …' block for --write-docs" >&2
   exit 2
 fi
 bash "$root/scripts/deps.sh" bench
@@ -66,7 +81,9 @@ cleanup() {
     bash "$root/scripts/postgres.sh" stop "$pg_parent/cluster" --remove || true
     rm -rf "$pg_parent"
   fi
-  if [ -f "$work/nginx.pid" ]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
+  for f in "$work/nginx.pid" "$work/balancer.pid"; do
+    if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+  done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -153,6 +170,68 @@ if [ "$storage" = sqlite ]; then
 else
   post_targets+=("svc_post:$get_port")
 fi
+
+# --replicas 2: replica 2 on the same database, and nginx balancing both (round robin, kept-alive
+# upstream connections) for the mixed run. Lists are cached only once a replica's change feed
+# vouches for its cache (list_cache_synchronized 1); the bench waits for that on both.
+if [ "$replicas" = 2 ]; then
+  start_service replica2 --storage "$storage_url"
+  replica2_port=$svc_port
+  for port in "$get_port" "$replica2_port"; do
+    synchronized=""
+    for _ in $(seq 300); do
+      if curl -fs "http://127.0.0.1:$port/metrics" | grep -q '^list_cache_synchronized 1'; then
+        synchronized=1
+        break
+      fi
+      sleep 0.1
+    done
+    if [ -z "$synchronized" ]; then
+      echo "bench.sh: the replica on port $port did not report list_cache_synchronized 1 within 30 s" >&2
+      tail -n 5 "$work/svc.log" "$work/replica2.log" >&2
+      exit 1
+    fi
+  done
+  balancer_port=$(free_port)
+  cat > "$work/balancer.conf" <<EOF
+worker_processes 2;
+error_log $work/balancer-error.log;
+pid $work/balancer.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream replicas {
+    server 127.0.0.1:$get_port;
+    server 127.0.0.1:$replica2_port;
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$balancer_port;
+    location / {
+      proxy_pass http://replicas;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+  nginx -c "$work/balancer.conf" -p "$work" 2>/dev/null
+  wait_http "http://127.0.0.1:$balancer_port/readyz"
+fi
+# While replica 1 is measured, replica 2 takes a steady stream of writes: staleness.py posts one
+# comment at a time there and times its arrival in replica 1's list; at least 200 samples a run.
+staleness_min=$(( (200 + 2 * rounds - 1) / (2 * rounds) ))
+start_writes() {
+  [ "$replicas" = 2 ] || return 0
+  python3 "$root/scripts/bench/staleness.py" --write-port "$replica2_port" --read-port "$get_port" \
+    --seconds "$duration" --min-samples "$staleness_min" --out "$work/staleness.samples" >> "$work/writes.txt" &
+  writes_pid=$!
+  pids+=("$writes_pid")
+}
+finish_writes() {
+  [ "$replicas" = 2 ] || return 0
+  wait "$writes_pid" || { echo "bench.sh: the staleness sampler failed" >&2; exit 1; }
+}
 wait_http "http://127.0.0.1:$flask_port/api/comment/list/0" 100 2>/dev/null || true
 
 # GET reads content 2 (three comments); the POST script writes to content 1, so the list that
@@ -184,15 +263,22 @@ for round in $(seq "$rounds"); do
   echo "bench.sh: round $round of $rounds" >&2
   run_wrk nginx_get "$round" "http://127.0.0.1:$nginx_port/api/comment/list/2"
   run_wrk flask_get "$round" "http://127.0.0.1:$flask_port/api/comment/list/2"
+  start_writes
   run_wrk svc_get "$round" "$list_url"
+  finish_writes
   if [ -n "$etag" ] && [ "$revalidated" = 304 ]; then
+    start_writes
     run_wrk svc_304 "$round" "$list_url" -H "If-None-Match: $etag"
+    finish_writes
   fi
   run_wrk nginx_post "$round" "http://127.0.0.1:$nginx_port/api/comment/new" -s "$peers/wrk_post.lua"
   run_wrk flask_post "$round" "http://127.0.0.1:$flask_port/api/comment/new" -s "$peers/wrk_post.lua"
   for target in "${post_targets[@]}"; do
     run_wrk "${target%%:*}" "$round" "http://127.0.0.1:${target##*:}/api/comment/new" -s "$peers/wrk_post.lua"
   done
+  if [ "$replicas" = 2 ]; then
+    run_wrk mixed "$round" "http://127.0.0.1:$balancer_port/api/comment/list/2" -s "$root/scripts/bench/wrk_mixed.lua"
+  fi
 done
 loaded_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$get_pid/status")
 
@@ -206,12 +292,12 @@ ratios() {  # a, b: a/b within each round
       'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
   done
 }
-summary() {  # label, a, b, target
+summary() {  # label, a, b, target (none: no target)
   [ -f "$work/$2.r1" ] || return 0
   local each
   each=$(ratios "$2" "$3" | tr '\n' ' ')
-  printf '%-34s %s x %s (rounds: %s; target >= %s)\n' "$1" \
-    "$(ratios "$2" "$3" | median | xargs printf '%.2f')" "$4" "${each% }" "$5"
+  printf '%-34s %s x %s (rounds: %s%s)\n' "$1" \
+    "$(ratios "$2" "$3" | median | xargs printf '%.2f')" "$4" "${each% }" "${5:+; target >= $5}"
 }
 
 row() {  # request, server label, name
@@ -220,9 +306,50 @@ row() {  # request, server label, name
   errors=$(for r in $(seq "$rounds"); do cut -d' ' -f3- "$work/$3.r$r"; done | sort -u | tr '\n' ' ')
   printf '%-10s %-38s %12s %10s  %s\n' "$1" "$2" "$(field "$3" 1 | median)" "$(field "$3" 2 | median)" "${errors% }"
 }
+table_head() {
+  printf '%-10s %-38s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors (every round)"
+}
+memory_and_start() {
+  echo "idle RSS:  $((idle_rss_kb / 1024)) MiB ($idle_rss_kb KiB, target < 16 MiB); after load $((loaded_rss_kb / 1024)) MiB"
+  echo "ready in:  $get_ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"
+}
+# Nearest-rank percentile of the staleness samples (microseconds), in milliseconds.
+percentile() {  # p in (0, 1]
+  sort -n "$work/staleness.samples" | awk -v p="$1" '{v[NR]=$1}
+    END { r = int(p * NR); if (r < p * NR) r++; if (r < 1) r = 1; printf "%.2f", v[r] / 1000 }'
+}
+# --replicas 2: the rows of replica 1 (replica 2 taking writes), the balanced mix, the staleness.
+report_replicas() {
+  local samples
+  samples=$(wc -l < "$work/staleness.samples")
+  table_head
+  row GET "nginx (fixed body)" nginx_get
+  row GET "flask (1 worker)" flask_get
+  row GET "replica 1 (replica 2 taking writes)" svc_get
+  row GET-304 "replica 1 (If-None-Match, 2 writing)" svc_304
+  row POST "nginx (fixed body)" nginx_post
+  row POST "flask (1 worker)" flask_post
+  row POST "replica 1" svc_post
+  row 95/5-mix "nginx balancing replicas 1 and 2" mixed
+  echo
+  echo "medians over $rounds rounds of the ratios within each round:"
+  summary "GET list, replica 1" svc_get nginx_get "nginx ceiling" 0.5
+  if [ -z "$etag" ] || [ "$revalidated" != 304 ]; then
+    echo "GET list revalidated: not measured (ETag '$etag', If-None-Match answered $revalidated)"
+  fi
+  summary "GET list revalidated (304)" svc_304 nginx_get "nginx ceiling" 0.6
+  summary "POST new, replica 1" svc_post flask_post "flask" 10
+  summary "95/5 mix, 2 replicas behind nginx" mixed nginx_get "nginx ceiling"
+  printf '%-34s p99 %s ms (p50 %s ms, max %s ms, %s samples; target <= 50 ms)\n' \
+    "staleness, replica 2 to 1" "$(percentile 0.99)" "$(percentile 0.5)" "$(percentile 1)" "$samples"
+  awk '{n += $1; s += $2} END { printf "writes on replica 2 while replica 1 was measured: %.0f/s, one at a time\n", n / s }' \
+    "$work/writes.txt"
+  memory_and_start
+}
 # The report: one row per server, then the ratios, memory and start-up time.
 report() {
-  printf '%-10s %-38s %12s %10s  %s\n' "request" "server" "req/s" "p99 ms" "errors (every round)"
+  if [ "$replicas" = 2 ]; then report_replicas; return; fi
+  table_head
   row GET "nginx (fixed body)" nginx_get
   row GET "flask (1 worker)" flask_get
   row GET "comments-service" svc_get
@@ -251,8 +378,7 @@ report() {
     summary "$label" "$p" nginx_post "nginx ceiling" "$target"
     summary "$label" "$p" flask_post "flask" 10
   done
-  echo "idle RSS:  $((idle_rss_kb / 1024)) MiB ($idle_rss_kb KiB, target < 16 MiB); after load $((loaded_rss_kb / 1024)) MiB"
-  echo "ready in:  $get_ready_ms ms from exec to a 200 on /readyz (target < 100 ms, includes curl start-up)"
+  memory_and_start
 }
 echo
 report | tee "$work/report.txt"
@@ -267,7 +393,7 @@ if [ -n "$write_docs" ]; then
     cat "$work/report.txt"
     echo '```'
   } > "$work/block.md"
-  python3 - "$perf_doc" "$storage" "$work/block.md" <<'PY'
+  python3 - "$perf_doc" "$doc_block" "$work/block.md" <<'PY'
 import re, sys
 path, storage, block = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
@@ -278,5 +404,5 @@ if n != 1:
     sys.exit(f"bench.sh: expected one bench:begin {storage} … bench:end block in {path}, found {n}")
 open(path, "w", encoding="utf-8").write(new)
 PY
-  echo "bench.sh: wrote the $storage figures into ${perf_doc#"$root"/}" >&2
+  echo "bench.sh: wrote the $doc_block figures into ${perf_doc#"$root"/}" >&2
 fi

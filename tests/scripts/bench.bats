@@ -48,3 +48,45 @@ setup() {
   [ "$status" -eq 2 ]
   [[ "$output" == *"has no '<!-- bench:begin memory …' block for --write-docs"* ]]
 }
+
+@test "--replicas takes 1 or 2, and 2 only with PostgreSQL, before measuring" {
+  run bash "$CLONE/scripts/bench.sh" --replicas 3
+  [ "$status" -eq 2 ]
+  [ "$output" = "bench.sh: --replicas must be 1 or 2" ]
+  run bash "$CLONE/scripts/bench.sh" --replicas 2
+  [ "$status" -eq 2 ]
+  [ "$output" = "bench.sh: --replicas 2 needs --storage postgres (the replicas share one database)" ]
+  run bash "$CLONE/scripts/bench.sh" --storage memory --replicas 2 --write-docs
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"needs --storage postgres"* ]]
+}
+
+@test "two replicas on PostgreSQL: every row, the staleness over 200 samples, the postgres-replicas block" {
+  BENCH_BUILD_DIR=$(dirname "$(dirname "$SERVICE")") \
+    run bash "$CLONE/scripts/bench.sh" --storage postgres --replicas 2 --duration 1s --connections 8 \
+      --threads 1 --rounds 1 --write-docs
+  echo "$output"
+  [ "$status" -eq 0 ]
+  for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' \
+             'GET +replica 1 \(replica 2 taking writes\)' 'GET-304 +replica 1 \(If-None-Match, 2 writing\)' \
+             'POST +nginx \(fixed body\)' 'POST +flask \(1 worker\)' 'POST +replica 1' \
+             '95/5-mix +nginx balancing replicas 1 and 2'; do
+    grep -E "^$row +[0-9.]*[1-9][0-9.]* +[0-9.]+ +none$" <<<"$output"
+  done
+  grep -E '^GET list, replica 1 +[0-9.]+ x nginx ceiling .*target >= 0.5\)$' <<<"$output"
+  grep -E '^GET list revalidated \(304\) +[0-9.]+ x nginx ceiling .*target >= 0.6\)$' <<<"$output"
+  grep -E '^POST new, replica 1 +[0-9.]+ x flask .*target >= 10\)$' <<<"$output"
+  grep -E '^95/5 mix, 2 replicas behind nginx +[0-9.]+ x nginx ceiling \(rounds: [0-9. ]+\)$' <<<"$output"
+  # The staleness: percentiles in order, over at least 200 timed writes.
+  line=$(grep -E '^staleness, replica 2 to 1 +p99 [0-9.]+ ms \(p50 [0-9.]+ ms, max [0-9.]+ ms, [0-9]+ samples; target <= 50 ms\)$' <<<"$output")
+  read -r p99 p50 max samples < <(sed -E 's/.*p99 ([0-9.]+) ms \(p50 ([0-9.]+) ms, max ([0-9.]+) ms, ([0-9]+) samples.*/\1 \2 \3 \4/' <<<"$line")
+  [ "$samples" -ge 200 ]
+  awk -v a="$p50" -v b="$p99" -v c="$max" 'BEGIN { exit !(a > 0 && a <= b && b <= c) }'
+  grep -E '^writes on replica 2 while replica 1 was measured: [1-9][0-9]*/s' <<<"$output"
+  doc=$CLONE/docs/performance.md
+  block=$(sed -n '/^<!-- bench:begin postgres-replicas /,/^<!-- bench:end -->$/p' "$doc")
+  grep -F 'with `scripts/bench.sh --storage postgres --replicas 2 --duration 1s' <<<"$block"
+  grep -E '^staleness, replica 2 to 1 ' <<<"$block"
+  diff <(sed '/^<!-- bench:begin postgres-replicas /,/^<!-- bench:end -->$/d' "$ROOT/docs/performance.md") \
+       <(sed '/^<!-- bench:begin postgres-replicas /,/^<!-- bench:end -->$/d' "$doc")
+}
