@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A destination registry killed (SIGKILL) in the middle of a streamed blob copy: promote fails
 # with a clear error, the prod tag does not exist, and a rerun after the registry is back
-# completes, skipping the blobs that were already copied.
+# completes, skipping the blobs that were already copied. The destination is reached through
+# throttle_proxy.py, so the copy is slow enough to be caught in the middle on any machine.
 #   resume_test.sh PATH/TO/commentsctl
 # shellcheck disable=SC2154 # NAME_PORT, NAME_DIR and NAME_PID come from start_registry
 set -euo pipefail
@@ -12,9 +13,12 @@ source "$(dirname "$0")/lib.bash"
 start_registry src
 start_registry dst
 A=127.0.0.1:$src_PORT
-B=127.0.0.1:$dst_PORT
-# A small layer first, then a large one to be interrupted.
-"$HERE/make_image.py" "$WORK/layout" 0.3.0-aaaaaaa --revision aaaaaaa --layers 128,98304 >/dev/null
+coproc PROXY { exec "$HERE/throttle_proxy.py" "$dst_PORT" --rate $((8 * 1024 * 1024)); }
+PIDS+=("$PROXY_PID")
+read -r proxy_port <&"${PROXY[0]}"
+B=127.0.0.1:$proxy_port
+# A small layer first, then a 24 MiB one (3 s at the proxy's rate) to be interrupted.
+"$HERE/make_image.py" "$WORK/layout" 0.3.0-aaaaaaa --revision aaaaaaa --layers 128,24576 >/dev/null
 push_image "$WORK/layout" 0.3.0-aaaaaaa "$A/dev/comments:0.3.0-aaaaaaa"
 digest=$(digest_of "$A/dev/comments:0.3.0-aaaaaaa")
 make_project "$A/dev/comments" "$B/prod/comments" 0.3.0-aaaaaaa aaaaaaa
@@ -25,7 +29,8 @@ mark_verified "$digest"
 promote=$!
 # Wait until the large layer is flowing into the destination, then kill it.
 killed=no
-for _ in $(seq 1500); do
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$promote" 2>/dev/null; do
   if find "$dst_DIR/data" -path '*_uploads*' -name data -size +4096k 2>/dev/null | grep -q .; then
     kill -9 "$dst_PID"
     killed=yes
