@@ -45,7 +45,7 @@ class CommentsHandlers {
   metrics::Metrics& metrics_;
   std::size_t max_page_size_;
   SitePolicy policy_;
-  http::RateLimiter posts_per_email_;  // keyed by the address's digest
+  ::comments::http::RateLimiter posts_per_email_;  // keyed by the address's digest
 };
 
 }  // namespace comments::api

@@ -144,38 +144,39 @@ TEST_CASE("answering a challenge", "[registry][auth]") {
   const std::string r = "r.example.com";
   const std::string s = "repository:a:pull";
 
-  CHECK(answer_challenge(R"(Basic realm="x")", Sent::Nothing, found, r, s).kind ==
+  CHECK(answer_challenge(R"(Basic realm="x")", registry::Sent::Nothing, found, r, s).kind ==
         AuthScheme::Kind::Basic);
-  CHECK_THROWS_WITH(answer_challenge(R"(Basic realm="x")", Sent::Basic, found, r, s),
+  CHECK_THROWS_WITH(answer_challenge(R"(Basic realm="x")", registry::Sent::Basic, found, r, s),
                     "r.example.com refused the credentials from /run/auth.json for "
                     "repository:a:pull");
-  CHECK_THROWS_WITH(answer_challenge(R"(Basic realm="x")", Sent::Nothing, none, r, s),
+  CHECK_THROWS_WITH(answer_challenge(R"(Basic realm="x")", registry::Sent::Nothing, none, r, s),
                     Catch::StartsWith("r.example.com requires credentials (Basic) and none were "
                                       "found; log in with `skopeo login r.example.com`"));
   CredentialSearch token_only;
   token_only.found = Credentials{"", "", "refresh", "docker-credential-x"};
-  CHECK_THROWS_WITH(answer_challenge(R"(Basic realm="x")", Sent::Nothing, token_only, r, s),
-                    Catch::Contains("holds only an identity token"));
+  CHECK_THROWS_WITH(
+      answer_challenge(R"(Basic realm="x")", registry::Sent::Nothing, token_only, r, s),
+      Catch::Contains("holds only an identity token"));
 
   const auto bearer = answer_challenge(
       R"(Bearer realm="https://a.example.com/t",service="svc",scope="repository:a:pull")",
-      Sent::Nothing, none, r, s);
+      registry::Sent::Nothing, none, r, s);
   CHECK(bearer.kind == AuthScheme::Kind::Bearer);
   CHECK(bearer.realm == "https://a.example.com/t");
   CHECK(bearer.service == "svc");
   // A cached token may have expired: answered again (the caller fetches a fresh one).
-  CHECK(
-      answer_challenge(R"(Bearer realm="https://a.example.com/t")", Sent::CachedToken, found, r, s)
-          .kind == AuthScheme::Kind::Bearer);
+  CHECK(answer_challenge(R"(Bearer realm="https://a.example.com/t")", registry::Sent::CachedToken,
+                         found, r, s)
+            .kind == AuthScheme::Kind::Bearer);
   CHECK_THROWS_WITH(answer_challenge(R"(Bearer realm="https://a.example.com/t",error="denied")",
-                                     Sent::FreshToken, found, r, s),
+                                     registry::Sent::FreshToken, found, r, s),
                     "r.example.com refused the token for repository:a:pull obtained with the "
                     "credentials from /run/auth.json (denied)");
-  CHECK_THROWS_WITH(answer_challenge(R"(Bearer service="x")", Sent::Nothing, none, r, s),
+  CHECK_THROWS_WITH(answer_challenge(R"(Bearer service="x")", registry::Sent::Nothing, none, r, s),
                     "r.example.com: Bearer challenge without a realm");
-  CHECK_THROWS_WITH(answer_challenge("", Sent::Nothing, none, r, s),
+  CHECK_THROWS_WITH(answer_challenge("", registry::Sent::Nothing, none, r, s),
                     Catch::StartsWith("r.example.com answered 401 without a readable"));
-  CHECK_THROWS_WITH(answer_challenge(R"(Negotiate abc)", Sent::Nothing, found, r, s),
+  CHECK_THROWS_WITH(answer_challenge(R"(Negotiate abc)", registry::Sent::Nothing, found, r, s),
                     "r.example.com asks for unsupported authentication \"negotiate\"");
 }
 

@@ -9,8 +9,8 @@
 namespace commentsctl::testing {
 namespace {
 
-const std::string d1 = "sha256:" + std::string(64, 'a');
-const std::string d2 = "sha256:" + std::string(64, 'b');
+const std::string digest_a = "sha256:" + std::string(64, 'a');
+const std::string digest_b = "sha256:" + std::string(64, 'b');
 
 }  // namespace
 
@@ -18,15 +18,15 @@ TEST_CASE("history lines: appended, read back, bad lines reported", "[release]")
   TempDir dir;
   const auto path = dir.path() / "history/prod.jsonl";
   release::append_history(
-      path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", d1, "dev", "abc", ""});
+      path, {"2025-01-01T00:00:00Z", "prod", "promote", "r/prod", "1", digest_a, "dev", "abc", ""});
   std::ofstream(path, std::ios::app) << "not json\n{\"action\":1,\"digest\":\"x\"}\n";
-  release::append_history(
-      path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0", d2, "dev", "", d1});
+  release::append_history(path, {"2025-01-02T00:00:00Z", "prod", "rollback", "r/prod", "0",
+                                 digest_b, "dev", "", digest_a});
   std::vector<std::string> problems;
   const auto entries = release::read_history(path, problems);
   REQUIRE(entries.size() == 2);
-  CHECK(entries[0].digest == d1);
-  CHECK(entries[1].previous == d1);
+  CHECK(entries[0].digest == digest_a);
+  CHECK(entries[1].previous == digest_a);
   REQUIRE(problems.size() == 2);
   CHECK(problems[0] == path.string() + ":2: not a JSON object (syntax error)");
   CHECK(problems[1] == path.string() + ":3: \"action\" must be a string");

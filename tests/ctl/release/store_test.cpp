@@ -11,8 +11,8 @@
 namespace commentsctl::testing {
 namespace {
 
-const std::string d1 = "sha256:" + std::string(64, '1');
-const std::string d2 = "sha256:" + std::string(64, '2');
+const std::string digest_1 = "sha256:" + std::string(64, '1');
+const std::string digest_2 = "sha256:" + std::string(64, '2');
 
 struct Project {
   TempDir dir;
@@ -36,25 +36,25 @@ struct Project {
 
 TEST_CASE("a recorded pin is the pin the store loads, with one history line", "[release]") {
   Project p;
-  auto recorded = p.pin("1.0.0", d1);
+  auto recorded = p.pin("1.0.0", digest_1);
   REQUIRE(std::holds_alternative<release::RecordedPin>(recorded));
   schema::Diagnostics diags;
   const auto pin = p.store.load(p.spec, p.spec.environments.at(0), diags);
   REQUIRE(pin);
-  CHECK(pin->image() == "registry.example.com/comments/test@" + d1);
+  CHECK(pin->image() == "registry.example.com/comments/test@" + digest_1);
   std::vector<std::string> problems;
   const auto history = p.store.history("test", problems);
   CHECK(problems.empty());
   REQUIRE(history.size() == 1);
   CHECK(history[0].action == "pin");
-  CHECK(history[0].digest == d1);
+  CHECK(history[0].digest == digest_1);
   CHECK(history[0].revision == "rev-1.0.0");
   CHECK(history[0].time == pin->pinned_at->value);
 }
 
 TEST_CASE("a pin by tag alone is recorded and read back as the current release", "[release]") {
   Project p;
-  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", d1)));
+  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", digest_1)));
   REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.1", "")));
   std::vector<std::string> problems;
   const auto history = p.store.history("test", problems);
@@ -62,22 +62,22 @@ TEST_CASE("a pin by tag alone is recorded and read back as the current release",
   REQUIRE(history.size() == 2);
   CHECK(history[1].digest.empty());
   CHECK(release::current_release(history, "") == 1);
-  CHECK(release::current_release(history, d1) == 0);
-  CHECK(release::current_release(history, d2) == 2);
+  CHECK(release::current_release(history, digest_1) == 0);
+  CHECK(release::current_release(history, digest_2) == 2);
 }
 
 TEST_CASE("rollback passes over a pin by tag alone", "[release]") {
   Project p;
-  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", d1)));
+  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", digest_1)));
   REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.1", "")));
-  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.2", d2)));
+  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.2", digest_2)));
   std::vector<std::string> problems;
   auto planned = release::plan_rollback(p.store, p.spec, {"test", ""}, problems);
   REQUIRE(std::holds_alternative<release::RollbackPlan>(planned));
   const auto& plan = std::get<release::RollbackPlan>(planned);
-  CHECK(plan.target.digest == d1);
+  CHECK(plan.target.digest == digest_1);
   CHECK(plan.target.tag == "1.0.0");
-  CHECK(plan.current_digest == d2);
+  CHECK(plan.current_digest == digest_2);
   CHECK_FALSE(plan.up_to_date);
   CHECK(problems.empty());
 
@@ -85,7 +85,7 @@ TEST_CASE("rollback passes over a pin by tag alone", "[release]") {
     REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.3", "")));
     auto again = release::plan_rollback(p.store, p.spec, {"test", ""}, problems);
     REQUIRE(std::holds_alternative<release::RollbackPlan>(again));
-    CHECK(std::get<release::RollbackPlan>(again).target.digest == d2);
+    CHECK(std::get<release::RollbackPlan>(again).target.digest == digest_2);
   }
 }
 
@@ -112,13 +112,13 @@ TEST_CASE("refused values and a missing pin are failures with their messages", "
 TEST_CASE("a rollback with nothing earlier names the current release and the history",
           "[release]") {
   Project p;
-  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", d1)));
+  REQUIRE(std::holds_alternative<release::RecordedPin>(p.pin("1.0.0", digest_1)));
   std::vector<std::string> problems;
   auto planned = release::plan_rollback(p.store, p.spec, {"test", ""}, problems);
   REQUIRE(std::holds_alternative<release::Failure>(planned));
   CHECK(std::get<release::Failure>(planned).message ==
-        "no earlier release of test than " + d1 + " (" + p.store.history_file("test").string() +
-            ")");
+        "no earlier release of test than " + digest_1 + " (" +
+            p.store.history_file("test").string() + ")");
 }
 
 }  // namespace commentsctl::testing

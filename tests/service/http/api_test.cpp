@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "tests/service/support/api_checks.hpp"
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
 #include "tests/service/support/temp_dir.hpp"
@@ -28,17 +29,6 @@ struct Running {
     return s.port();
   }
 };
-
-void check_error(const HttpResponse& r, unsigned status, const std::string& word,
-                 const std::string& message) {
-  CAPTURE(r.body);
-  CHECK(r.status == status);
-  CHECK(r.header("Content-Type") == "application/json");
-  CHECK(r.header("X-Content-Type-Options") == "nosniff");
-  auto v = r.json();
-  CHECK(v.at("status").as_string() == word);
-  CHECK(std::string(v.at("message").as_string()) == message);
-}
 
 std::string valid_body(const std::string& content = "1") {
   return R"({"email":"alice@example.com","comment":"hello","content_id":)" + content + "}";

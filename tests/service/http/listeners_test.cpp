@@ -20,11 +20,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-ServiceProcess start(std::vector<std::string> extra) {
-  extra.insert(extra.end(), {"--storage", "memory:", "--log-level", "warn"});
-  return ServiceProcess(extra);
-}
-
 // Connections that are open (and send what they are given), held until the test ends.
 struct Holders {
   asio::io_context ioc;
@@ -60,7 +55,7 @@ std::string stalled_body() {
 }  // namespace
 
 TEST_CASE("the admin port serves the operator endpoints and nothing else") {
-  auto s = start({"--admin-port", "0"});
+  auto s = memory_service({"--admin-port", "0"});
   REQUIRE(s.wait_listening());
   REQUIRE(s.admin_port() != 0);
   REQUIRE(s.admin_port() != s.port());
@@ -79,7 +74,7 @@ TEST_CASE("the admin port serves the operator endpoints and nothing else") {
 }
 
 TEST_CASE("with --ops-on-public-port false the public port serves only the API") {
-  auto s = start({"--admin-port", "0", "--ops-on-public-port", "false"});
+  auto s = memory_service({"--admin-port", "0", "--ops-on-public-port", "false"});
   REQUIRE(s.wait_listening());
   HttpClient pub(s.port());
   for (const char* path : {"/healthz", "/readyz", "/version", "/metrics"}) {
@@ -104,7 +99,7 @@ TEST_CASE("listener settings that cannot work are refused at start-up") {
 }
 
 TEST_CASE("liveness on the admin port survives connections held beyond --max-connections") {
-  auto s = start({"--admin-port", "0", "--max-connections", "20", "--threads", "1"});
+  auto s = memory_service({"--admin-port", "0", "--max-connections", "20", "--threads", "1"});
   REQUIRE(s.wait_listening());
   Holders attack;
   attack.open(s.port(), 30);
@@ -118,7 +113,8 @@ TEST_CASE("liveness on the admin port survives connections held beyond --max-con
 }
 
 TEST_CASE("connections per client address are capped") {
-  auto s = start({"--max-connections-per-client", "3", "--admin-port", "0", "--threads", "1"});
+  auto s =
+      memory_service({"--max-connections-per-client", "3", "--admin-port", "0", "--threads", "1"});
   REQUIRE(s.wait_listening());
   Holders mine;
   mine.open(s.port(), 3);
@@ -129,7 +125,7 @@ TEST_CASE("connections per client address are capped") {
 }
 
 TEST_CASE("bodies being received share one budget; beyond it a new body gets 503") {
-  auto s = start({"--max-body-bytes", "64KiB", "--body-memory-budget", "128KiB"});
+  auto s = memory_service({"--max-body-bytes", "64KiB", "--body-memory-budget", "128KiB"});
   REQUIRE(s.wait_listening());
   Holders stalled;
   stalled.open(s.port(), 2, stalled_body());  // 120,000 of the 131,072 bytes
@@ -154,7 +150,7 @@ TEST_CASE("bodies being received share one budget; beyond it a new body gets 503
 }
 
 TEST_CASE("the healthcheck subcommand probes the admin port when there is one") {
-  auto s = start({"--admin-port", "0"});
+  auto s = memory_service({"--admin-port", "0"});
   REQUIRE(s.wait_listening());
   auto r = run_service_command({"healthcheck"},
                                {{"PORT", "1"}, {"ADMIN_PORT", std::to_string(s.admin_port())}});

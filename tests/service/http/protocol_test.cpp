@@ -12,17 +12,8 @@
 using namespace comments::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-ServiceProcess start(std::vector<std::string> extra = {}) {
-  extra.insert(extra.end(), {"--storage", "memory:", "--log-level", "warn"});
-  return ServiceProcess(extra);
-}
-
-}  // namespace
-
 TEST_CASE("garbage instead of HTTP is a 400 and the connection closes") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   auto out = c.raw("THIS IS NOT HTTP\r\n\r\n");
@@ -34,7 +25,7 @@ TEST_CASE("garbage instead of HTTP is a 400 and the connection closes") {
 }
 
 TEST_CASE("oversized headers are a 431") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   auto out =
@@ -43,7 +34,7 @@ TEST_CASE("oversized headers are a 431") {
 }
 
 TEST_CASE("a client too slow with its headers is disconnected after the header timeout") {
-  auto s = start({"--header-timeout", "300ms"});
+  auto s = memory_service({"--header-timeout", "300ms"});
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   const auto t0 = std::chrono::steady_clock::now();
@@ -55,7 +46,7 @@ TEST_CASE("a client too slow with its headers is disconnected after the header t
 }
 
 TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
-  auto s = start({"--idle-timeout", "300ms"});
+  auto s = memory_service({"--idle-timeout", "300ms"});
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   auto out = c.raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
@@ -63,7 +54,7 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
 }
 
 TEST_CASE("several requests share one keep-alive connection, pipelined ones too") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   for (int i = 0; i < 20; ++i) {
@@ -82,7 +73,7 @@ TEST_CASE("several requests share one keep-alive connection, pipelined ones too"
 }
 
 TEST_CASE("HTTP/1.0 and Expect: 100-continue are served") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   auto old = c.raw("GET /healthz HTTP/1.0\r\n\r\n");
@@ -97,7 +88,7 @@ TEST_CASE("HTTP/1.0 and Expect: 100-continue are served") {
 }
 
 TEST_CASE("a chunked body over the limit is a 413") {
-  auto s = start({"--max-body-bytes", "100"});
+  auto s = memory_service({"--max-body-bytes", "100"});
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   std::string chunk(200, 'x');
@@ -109,7 +100,7 @@ TEST_CASE("a chunked body over the limit is a 413") {
 }
 
 TEST_CASE("connections beyond the cap are closed at once while existing ones keep working") {
-  auto s = start({"--max-connections", "2", "--threads", "1"});
+  auto s = memory_service({"--max-connections", "2", "--threads", "1"});
   REQUIRE(s.wait_listening());
   HttpClient a(s.port());
   HttpClient b(s.port());
@@ -129,7 +120,7 @@ TEST_CASE("connections beyond the cap are closed at once while existing ones kee
 }
 
 TEST_CASE("a flood of bad requests leaves the server serving") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   const std::vector<std::string> attacks{
       "GET / HTTP/9.9\r\n\r\n",
@@ -154,7 +145,7 @@ TEST_CASE("a flood of bad requests leaves the server serving") {
 
 TEST_CASE(
     "a connection that never sends a byte is closed by the header timeout, not the idle timeout") {
-  auto s = start({"--header-timeout", "300ms", "--idle-timeout", "60s"});
+  auto s = memory_service({"--header-timeout", "300ms", "--idle-timeout", "60s"});
   REQUIRE(s.wait_listening());
   HttpClient c(s.port());
   const auto t0 = std::chrono::steady_clock::now();
@@ -172,7 +163,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the 413 for a large body is read by a client that sends it all first: 20 of 20") {
-  auto s = start();  // --max-body-bytes 64KiB
+  auto s = memory_service();  // --max-body-bytes 64KiB
   REQUIRE(s.wait_listening());
   const std::string body(2 * 1024 * 1024, 'x');
   const std::string request =
@@ -203,7 +194,7 @@ TEST_CASE("the 413 for a large body is read by a client that sends it all first:
 }
 
 TEST_CASE("a 400 in the middle of a body is read too, and the connection closes") {
-  auto s = start();
+  auto s = memory_service();
   REQUIRE(s.wait_listening());
   // A bad chunk size comes first; the rest of a 1 MiB body follows.
   const std::string request =
@@ -217,7 +208,7 @@ TEST_CASE("a 400 in the middle of a body is read too, and the connection closes"
 }
 
 TEST_CASE("every X-Forwarded-For line counts: a client's own line does not escape the rate limit") {
-  auto s = start({"--rate-limit", "1", "--rate-burst", "3", "--trusted-proxy-hops", "1"});
+  auto s = memory_service({"--rate-limit", "1", "--rate-burst", "3", "--trusted-proxy-hops", "1"});
   REQUIRE(s.wait_listening());
   int limited = 0;
   for (int i = 0; i < 10; ++i) {

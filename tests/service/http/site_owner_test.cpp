@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "tests/service/support/api_checks.hpp"
 #include "tests/service/support/http_client.hpp"
 #include "tests/service/support/service_process.hpp"
 #include "tests/service/support/site_checks.hpp"
@@ -21,15 +22,6 @@ std::vector<std::string> on_sqlite(const TempDir& dir, std::vector<std::string> 
   flags.insert(flags.end(),
                {"--storage", "sqlite:" + (dir / "comments.db").string(), "--log-level", "warn"});
   return flags;
-}
-
-void check_error(const HttpResponse& r, unsigned status, const std::string& word,
-                 const std::string& message) {
-  CAPTURE(r.body);
-  CHECK(r.status == status);
-  CHECK(r.header("Content-Type") == "application/json");
-  CHECK(text(r.json().at("status")) == word);
-  CHECK(text(r.json().at("message")) == message);
 }
 
 // The first column of each row of sql on the SQLite file at path, as integers.

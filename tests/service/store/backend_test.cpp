@@ -26,12 +26,12 @@ std::vector<std::string> backend_names() {
 
 std::unique_ptr<Backend> open_backend(const std::string& name, const TempDir& dir) {
   if (name == "memory") {
-    return open("memory:", {});
+    return comments::store::open("memory:", {});
   }
   if (name == "sqlite") {
-    return open("sqlite:" + (dir / "comments.db").string(), {});
+    return comments::store::open("sqlite:" + (dir / "comments.db").string(), {});
   }
-  return open(std::getenv("COMMENTS_TEST_POSTGRES_URL"), {});
+  return comments::store::open(std::getenv("COMMENTS_TEST_POSTGRES_URL"), {});
 }
 
 // A content id no other run has used, so a shared PostgreSQL database needs no cleaning.
@@ -148,10 +148,10 @@ TEST_CASE("SQLite keeps comments across reopening the file") {
   TempDir dir;
   const auto url = "sqlite:" + (dir / "sub" / "comments.db").string();
   {
-    auto b = open(url, {});
+    auto b = comments::store::open(url, {});
     b->append(std::vector<NewComment>{comment("1", "a@example.com", "kept")});
   }
-  auto again = open(url, {});
+  auto again = comments::store::open(url, {});
   auto page = again->list("1", 0, 10);
   REQUIRE(page.comments.size() == 1);
   CHECK(page.comments[0].text == "kept");
@@ -160,9 +160,9 @@ TEST_CASE("SQLite keeps comments across reopening the file") {
 TEST_CASE("SQLite refuses a file another process-level owner holds") {
   TempDir dir;
   const auto url = "sqlite:" + (dir / "comments.db").string();
-  auto owner = open(url, {});
+  auto owner = comments::store::open(url, {});
   try {
-    auto second = open(url, {});
+    auto second = comments::store::open(url, {});
     FAIL("a second owner was allowed");
   } catch (const StoreError& e) {
     CHECK_THAT(e.what(), Catch::Contains("in use by another process"));
@@ -170,9 +170,9 @@ TEST_CASE("SQLite refuses a file another process-level owner holds") {
 }
 
 TEST_CASE("storage URLs are checked") {
-  CHECK_THROWS_AS(open("sqlite:", {}), std::invalid_argument);
-  CHECK_THROWS_AS(open("mysql://x", {}), std::invalid_argument);
-  CHECK_THROWS_WITH(open("redis:", {}), Catch::Contains("unknown storage URL"));
+  CHECK_THROWS_AS(comments::store::open("sqlite:", {}), std::invalid_argument);
+  CHECK_THROWS_AS(comments::store::open("mysql://x", {}), std::invalid_argument);
+  CHECK_THROWS_WITH(comments::store::open("redis:", {}), Catch::Contains("unknown storage URL"));
 }
 
 TEST_CASE("backends list only visible comments, and moderators see every state") {
@@ -312,7 +312,7 @@ TEST_CASE("SQLite migrates a database of the first schema, keeping its comments 
                      nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
-  auto b = open("sqlite:" + path, {});
+  auto b = comments::store::open("sqlite:" + path, {});
   auto page = b->list("1", 0, 10);
   REQUIRE(page.comments.size() == 1);
   CHECK(page.comments[0].text == "from before");

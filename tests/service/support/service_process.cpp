@@ -188,4 +188,9 @@ RunResult run_service_command(const std::vector<std::string>& args,
   return r;
 }
 
+ServiceProcess memory_service(std::vector<std::string> extra) {
+  extra.insert(extra.end(), {"--storage", "memory:", "--log-level", "warn"});
+  return ServiceProcess(extra);
+}
+
 }  // namespace comments::testing

@@ -44,6 +44,9 @@ class ServiceProcess {
   std::optional<int> exit_code_;
 };
 
+// A service on in-memory storage that logs warnings only, with the extra flags.
+ServiceProcess memory_service(std::vector<std::string> extra = {});
+
 // Runs the binary to completion (for flag errors, --help, healthcheck); returns exit code and
 // output.
 struct RunResult {
