@@ -1,16 +1,26 @@
-// spdlog supplies time, level and a thread-safe stdout sink; this file formats the fields.
+// spdlog supplies time and level; BufferedSink batches the lines to stdout; this file formats the
+// fields.
 #include "service/log/logger.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
+
+#include "service/log/buffered_sink.hpp"
 
 namespace comments::log {
 namespace {
 
+// Access lines at info are the bulk of the log: gathered up to this many bytes, or this long,
+// before one write. warn and error lines, and lifecycle lines, are written at once (with all
+// that was gathered before them), and what is gathered is written when the process exits.
+constexpr std::size_t kBatchBytes = 64 * 1024;
+constexpr auto kBatchInterval = std::chrono::milliseconds(100);
+
 struct State {
+  std::shared_ptr<BufferedSink> sink;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<spdlog::logger> lifecycle;  // same sink, never filtered
   config::LogFormat format = config::LogFormat::json;
@@ -79,13 +89,15 @@ void append_value(fmt::memory_buffer& out, const Field::Value& v, bool json) {
 void init(Level level, config::LogFormat format) {
   auto& s = state();
   if (!s.logger) {
-    auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-    s.logger = std::make_shared<spdlog::logger>("comments", sink);
-    s.lifecycle = std::make_shared<spdlog::logger>("lifecycle", sink);
+    s.sink = std::make_shared<BufferedSink>(stdout, kBatchBytes, kBatchInterval);
+    s.logger = std::make_shared<spdlog::logger>("comments", s.sink);
+    s.lifecycle = std::make_shared<spdlog::logger>("lifecycle", s.sink);
+    // On return from main and on exit(): the last lines of a graceful shutdown are not lost.
+    std::atexit([] { state().sink->stop(); });
   }
   s.format = format;
   s.logger->set_level(to_spdlog(level));
-  s.logger->flush_on(spdlog::level::trace);
+  s.logger->flush_on(spdlog::level::warn);
   s.lifecycle->set_level(spdlog::level::trace);
   s.lifecycle->flush_on(spdlog::level::trace);
   for (auto* l : {s.logger.get(), s.lifecycle.get()}) {

@@ -234,6 +234,32 @@ TEST_CASE("a second signal exits at once") {
   CHECK(std::chrono::steady_clock::now() - t0 < 2s);
 }
 
+TEST_CASE("access lines gathered in memory are all written at a graceful shutdown") {
+  // Access lines are written in batches (every 100 ms at most); the ones still gathered when
+  // SIGTERM arrives must reach the log before the process exits.
+  ServiceProcess s({"--storage", "memory:", "--shutdown-delay", "0s"});
+  REQUIRE(s.wait_listening());
+  constexpr int kRequests = 200;
+  HttpClient client(s.port());
+  for (int i = 0; i < kRequests; ++i) {
+    client.request("GET", "/api/comment/list/1", {},
+                   {{"X-Request-Id", "batch-" + std::to_string(i) + "-end"}});
+  }
+  s.signal(SIGTERM);
+  auto code = s.wait_exit(10s);
+  REQUIRE(code);
+  CHECK(*code == 0);
+  const auto out = s.output();
+  std::size_t last = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const auto at = out.find("\"batch-" + std::to_string(i) + "-end\"");
+    REQUIRE(at != std::string::npos);
+    CHECK(at > last);  // in the order the requests were answered
+    last = at;
+  }
+  CHECK(out.rfind("shutdown: complete") > last);
+}
+
 TEST_CASE("access logs are JSON lines with the request id and warn turns them off") {
   ServiceProcess s({"--storage", "memory:"});
   REQUIRE(s.wait_listening());
