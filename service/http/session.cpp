@@ -3,6 +3,7 @@
 // connection, never a crash.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -13,10 +14,13 @@
 #include <boost/range/iterator_range.hpp>
 #include <chrono>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "service/api/responses.hpp"
 #include "service/http/framing.hpp"
+#include "service/http/wire.hpp"
 #include "service/http/worker.hpp"
 #include "service/log/logger.hpp"
 
@@ -33,6 +37,8 @@ constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr auto kLingerIdle = std::chrono::seconds(1);
 constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
 constexpr std::size_t kIdleBufferBytes = 8 * 1024;
+// What a large answer (a widget asset, /metrics) grew the output buffer to is not kept.
+constexpr std::size_t kKeptOutputBytes = 16 * 1024;
 
 std::string_view method_label(bhttp::verb v) {
   switch (v) {
@@ -215,7 +221,17 @@ class Session {
     finish(res, req.version(), keep, req.method() == bhttp::verb::head);
     res.set("X-Request-Id", id);
     stream_.expires_after(shared_.options.body_timeout);
-    auto [ec, written] = co_await bhttp::async_write(stream_, res, kTuple);
+    beast::error_code ec;
+    std::size_t written = 0;
+    if (serializable(res)) {
+      serialize(res, output_);
+      std::tie(ec, written) = co_await asio::async_write(stream_, asio::buffer(output_), kTuple);
+      if (output_.capacity() > kKeptOutputBytes) {
+        output_ = std::string();
+      }
+    } else {
+      std::tie(ec, written) = co_await bhttp::async_write(stream_, res, kTuple);
+    }
     record(t0, req.method(), handled.route, res.result_int(), written, id);
     co_return !ec && keep;
   }
@@ -398,6 +414,7 @@ class Session {
   Worker& worker_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::string output_;  // the answer's bytes (wire.hpp), reused across keep-alive requests
   asio::ip::address peer_;
 };
 
