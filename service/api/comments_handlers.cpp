@@ -82,28 +82,6 @@ comments::http::ClientKey email_key(std::string_view email) {
 
 }  // namespace
 
-// A 403 in refused when a block names the poster's email or address (nothing is stored then).
-asio::awaitable<bool> CommentsHandlers::refused_poster(const store::NewComment& comment,
-                                                       asio::ip::address client,
-                                                       Response& refused) {
-  auto email = normalize_email(comment.email);
-  auto address = canonical_address(client);
-  auto op = [email = std::move(email), address = std::move(address)](store::Backend& b) {
-    return b.blocked(email, address);
-  };
-  auto [ec, blocked] =
-      co_await storage_.async_call<bool>(std::move(op), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    refused = unavailable(ec, "comment not saved");
-    co_return true;
-  }
-  if (blocked) {
-    refused = error_response(http::status::forbidden, "posting is blocked for this poster");
-    co_return true;
-  }
-  co_return false;
-}
-
 CommentsHandlers::CommentsHandlers(store::Storage& storage, ListCache& cache,
                                    metrics::Metrics& metrics, std::size_t max_page_size,
                                    SitePolicy policy)
@@ -150,15 +128,16 @@ asio::awaitable<Response> CommentsHandlers::create(const Request& req, asio::ip:
     co_return res;
   }
   comment.created_at_ms = now_ms();
-  Response refused;
-  const bool is_refused = co_await refused_poster(comment, client, refused);
-  if (is_refused) {
-    co_return refused;
-  }
+  // The storage refuses (errc::blocked) a comment whose poster a block names, in the same
+  // transaction that would store it.
+  comment.poster = {normalize_email(comment.email), canonical_address(client)};
   comment.state = policy_.pre_moderation ? store::State::pending : store::State::visible;
   std::string content_id = comment.content_id;
   auto [ec, id] =
       co_await storage_.async_append(std::move(comment), asio::as_tuple(asio::use_awaitable));
+  if (ec == store::errc::blocked) {
+    co_return error_response(http::status::forbidden, "posting is blocked for this poster");
+  }
   if (ec) {
     co_return unavailable(ec, "comment not saved");
   }

@@ -37,9 +37,6 @@ class CommentsHandlers {
   boost::asio::awaitable<Response> count(boost::urls::params_view params);
 
  private:
-  boost::asio::awaitable<bool> refused_poster(const store::NewComment& comment,
-                                              boost::asio::ip::address client, Response& refused);
-
   store::Storage& storage_;
   ListCache& cache_;
   metrics::Metrics& metrics_;

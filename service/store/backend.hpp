@@ -23,13 +23,24 @@ enum class State { visible, hidden, pending, deleted };
 std::string_view to_string(State s);
 std::optional<State> state_from_string(std::string_view s);
 
+// Who posts a comment, in the normal forms blocks are written in (see Block): append() stores
+// nothing for a poster a block names. Empty fields match no block. Not stored.
+struct Poster {
+  std::string email;    // trimmed, lower-cased
+  std::string address;  // canonical client address
+};
+
 struct NewComment {
   std::string content_id;
   std::string email;
   std::string text;
   std::int64_t created_at_ms = 0;  // set by the caller, stored as given
   State state = State::visible;    // pending under pre-moderation
+  Poster poster = {};
 };
+
+// append()'s "id" for a comment it refused because a block names its poster.
+inline constexpr std::int64_t kRefusedByBlock = 0;
 
 struct Comment {
   std::int64_t id = 0;
@@ -141,7 +152,10 @@ class ChangeObserver {
 
 // Blocking operations. Failures throw StoreError.
 //  - append is called from one writer thread only; it stores the whole batch in one transaction
-//    (all or nothing) and returns the new ids in batch order; ids grow in commit order.
+//    (all or nothing) and returns the new ids in batch order; ids grow in commit order. A comment
+//    whose poster a block names is not stored: its id is kRefusedByBlock. The check is part of
+//    the transaction, so a block added before the commit always applies, and a post costs no
+//    query of its own.
 //  - list, ping and the moderation operations may be called from many threads at once.
 class Backend {
  public:
@@ -176,8 +190,6 @@ class Backend {
   virtual Block add_block(const Block& block, const AuditEntry& audit) = 0;
   virtual bool remove_block(std::int64_t id, const AuditEntry& audit) = 0;
   virtual std::vector<Block> blocks() = 0;
-  // Whether a block names this (normalised) email or address.
-  virtual bool blocked(std::string_view email, std::string_view address) = 0;
   virtual void record(const AuditEntry& entry) = 0;
   // Entries with id < before_id (0: no bound), newest first.
   virtual std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) = 0;

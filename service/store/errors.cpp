@@ -15,6 +15,8 @@ class Category : public boost::system::error_category {
         return "storage overloaded";
       case errc::internal:
         return "storage failure";
+      case errc::blocked:
+        return "a block names the poster";
     }
     return "unknown storage error";
   }

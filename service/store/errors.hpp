@@ -11,6 +11,7 @@ enum class errc {
   unavailable = 1,  // the database cannot be reached or used now; retrying later may work
   overloaded,       // too many writes are queued; refused at once instead of waiting
   internal,         // anything else
+  blocked,          // not stored: a block names the poster (an answer, not a failure)
 };
 
 const boost::system::error_category& category();

@@ -12,6 +12,10 @@ std::vector<std::int64_t> MemoryBackend::append(std::span<const NewComment> batc
   ids.reserve(batch.size());
   std::unique_lock lock(mutex_);
   for (const auto& c : batch) {
+    if (names(c.poster)) {
+      ids.push_back(kRefusedByBlock);
+      continue;
+    }
     const std::int64_t id = next_id_++;
     by_id_.emplace(id, StoredComment{id, c.content_id, c.email, c.text, c.created_at_ms, c.state});
     by_content_[c.content_id].push_back(id);
@@ -120,11 +124,11 @@ std::vector<Block> MemoryBackend::blocks() {
   return out;
 }
 
-bool MemoryBackend::blocked(std::string_view email, std::string_view address) {
-  std::shared_lock lock(mutex_);
+bool MemoryBackend::names(const Poster& poster) const {
   return std::any_of(blocks_.begin(), blocks_.end(), [&](const auto& entry) {
     const auto& b = entry.second;
-    return (b.kind == "email" && b.value == email) || (b.kind == "address" && b.value == address);
+    return (b.kind == "email" && !poster.email.empty() && b.value == poster.email) ||
+           (b.kind == "address" && !poster.address.empty() && b.value == poster.address);
   });
 }
 

@@ -24,7 +24,6 @@ class MemoryBackend : public Backend {
   Block add_block(const Block& block, const AuditEntry& audit) override;
   bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;
-  bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
   Snapshot snapshot() override;
@@ -33,6 +32,7 @@ class MemoryBackend : public Backend {
  private:
   void append_audit(const AuditEntry& entry);  // with mutex_ held exclusively
   Snapshot copy_all() const;                   // with mutex_ held
+  bool names(const Poster& poster) const;      // whether a block names it; with mutex_ held
 
   std::shared_mutex mutex_;
   std::int64_t next_id_ = 1;

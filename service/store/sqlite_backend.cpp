@@ -134,6 +134,10 @@ void migrate(sqlite3* db) {
 constexpr const char* kInsert =
     "INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
+// Whether a block names the poster (?1 normalised email, ?2 canonical address; empty: none).
+constexpr const char* kBlocked =
+    "SELECT 1 FROM blocks WHERE (kind = 'email' AND value = ?1 AND ?1 <> '')"
+    " OR (kind = 'address' AND value = ?2 AND ?2 <> '') LIMIT 1";
 // The comments lists and counts show: a filter on moderation state goes here, and only here.
 const std::string kShown = "(SELECT * FROM comments WHERE state = 'visible') AS shown";
 const std::string kSelect = "SELECT id, email, comment, created_at_ms FROM " + kShown +
@@ -256,6 +260,7 @@ SqliteBackend::SqliteBackend(std::string path, const std::string& synchronous)
   begin_ = prepare(writer_.db, "BEGIN IMMEDIATE");
   commit_ = prepare(writer_.db, "COMMIT");
   rollback_ = prepare(writer_.db, "ROLLBACK");
+  blocked_ = prepare(writer_.db, kBlocked);
 }
 
 SqliteBackend::~SqliteBackend() {
@@ -263,6 +268,7 @@ SqliteBackend::~SqliteBackend() {
   sqlite3_finalize(begin_);
   sqlite3_finalize(commit_);
   sqlite3_finalize(rollback_);
+  sqlite3_finalize(blocked_);
   if (writer_.db != nullptr) {
     // Fold the WAL back into the database so the file is complete on its own.
     sqlite3_wal_checkpoint_v2(writer_.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
@@ -292,6 +298,19 @@ std::vector<std::int64_t> SqliteBackend::append(std::span<const NewComment> batc
   try {
     sqlite3_stmt* ins = writer_.stmt;
     for (const auto& c : batch) {
+      sqlite3_bind_text(blocked_, 1, c.poster.email.data(), static_cast<int>(c.poster.email.size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_text(blocked_, 2, c.poster.address.data(),
+                        static_cast<int>(c.poster.address.size()), SQLITE_STATIC);
+      const int found = sqlite3_step(blocked_);
+      sqlite3_reset(blocked_);
+      if (found == SQLITE_ROW) {
+        ids.push_back(kRefusedByBlock);
+        continue;
+      }
+      if (found != SQLITE_DONE) {
+        fail(db, found, "check blocks");
+      }
       sqlite3_bind_text(ins, 1, c.content_id.data(), static_cast<int>(c.content_id.size()),
                         SQLITE_STATIC);
       sqlite3_bind_text(ins, 2, c.email.data(), static_cast<int>(c.email.size()), SQLITE_STATIC);
@@ -517,20 +536,6 @@ std::vector<Block> SqliteBackend::blocks() {
   }
   give_back(std::move(c));
   return out;
-}
-
-bool SqliteBackend::blocked(std::string_view email, std::string_view address) {
-  sqlite::Connection c = take_reader();
-  bool found = false;
-  {
-    Query q(c.db,
-            "SELECT 1 FROM blocks WHERE (kind = 'email' AND value = ?1)"
-            " OR (kind = 'address' AND value = ?2) LIMIT 1");
-    q.bind(email).bind(address);
-    found = q.step("check blocks");
-  }
-  give_back(std::move(c));
-  return found;
 }
 
 void SqliteBackend::record(const AuditEntry& entry) {

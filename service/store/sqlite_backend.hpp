@@ -51,7 +51,6 @@ class SqliteBackend : public Backend {
   Block add_block(const Block& block, const AuditEntry& audit) override;
   bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;
-  bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
   Snapshot snapshot() override;
@@ -72,6 +71,7 @@ class SqliteBackend : public Backend {
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* rollback_ = nullptr;
+  sqlite3_stmt* blocked_ = nullptr;  // whether a block names a poster
   std::mutex readers_mutex_;
   std::vector<sqlite::Connection> readers_;
 };

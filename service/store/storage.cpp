@@ -2,6 +2,7 @@
 // stores it in one transaction, then completes each request on its own executor.
 #include "service/store/storage.hpp"
 
+#include <algorithm>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -95,6 +96,41 @@ void Storage::submit_append(NewComment c, asio::any_io_executor ex,
   complete(ex, std::move(handler), boost::system::error_code(errc::overloaded), std::int64_t{0});
 }
 
+// One post per executor (an io thread), not one per comment: a batch wakes each io thread once.
+void Storage::complete_batch(std::vector<PendingAppend>& batch, boost::system::error_code ec,
+                             const std::vector<std::int64_t>& ids) {
+  struct Done {
+    asio::any_completion_handler<AppendSignature> handler;
+    boost::system::error_code ec;
+    std::int64_t id;
+  };
+  std::vector<std::pair<asio::any_io_executor, std::vector<Done>>> groups;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& p = batch[i];
+    Done done{std::move(p.handler), ec, 0};
+    if (!ec) {
+      if (ids[i] == kRefusedByBlock) {
+        done.ec = errc::blocked;
+      } else {
+        done.id = ids[i];
+      }
+    }
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const auto& g) { return g.first == p.executor; });
+    if (group == groups.end()) {
+      group = groups.emplace(groups.end(), std::move(p.executor), std::vector<Done>{});
+    }
+    group->second.push_back(std::move(done));
+  }
+  for (auto& [ex, done] : groups) {
+    asio::post(ex, [done = std::move(done)]() mutable {
+      for (auto& d : done) {
+        std::move(d.handler)(d.ec, d.id);
+      }
+    });
+  }
+}
+
 void Storage::writer_loop() {
   std::vector<PendingAppend> batch;
   batch.reserve(options_.max_batch);
@@ -133,11 +169,20 @@ void Storage::writer_loop() {
     if (ec) {
       append_series_.errors->Increment();
     } else if (listener_) {
+      // The cache hears of the comments stored, not of those a block refused.
+      std::size_t stored = 0;
+      for (std::size_t i = 0; i < comments.size(); ++i) {
+        if (ids[i] != kRefusedByBlock) {
+          if (stored != i) {
+            comments[stored] = std::move(comments[i]);
+          }
+          ++stored;
+        }
+      }
+      comments.resize(stored);
       listener_(comments);
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      complete(batch[i].executor, std::move(batch[i].handler), ec, ec ? std::int64_t{0} : ids[i]);
-    }
+    complete_batch(batch, ec, ids);
     batch.clear();
   }
 }

@@ -154,6 +154,9 @@ class Storage {
   void read_on_pool(metrics::StorageSeries& series, const char* what, Read read,
                     boost::asio::any_io_executor ex, Handler handler);
   void writer_loop();
+  // Completes each request of a batch with its id, errc::blocked, or ec when the batch failed.
+  void complete_batch(std::vector<PendingAppend>& batch, boost::system::error_code ec,
+                      const std::vector<std::int64_t>& ids);
   void health_loop();
   void record(bool ok, const std::string& error);
 

@@ -37,13 +37,19 @@ constexpr auto kTransferDeadline = std::chrono::milliseconds(std::chrono::hours(
 constexpr const char* kLockContents =
     "SELECT pg_advisory_xact_lock(1668116084, k) FROM"
     " (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS u(c) ORDER BY k) AS keys";
-// Rows are produced, and ids drawn, in batch order.
+// Rows are produced, and ids drawn, in batch order, except those whose poster a block names
+// ($6 normalised emails, $7 canonical addresses; empty: none). One row per comment: (id, 0)
+// for those stored, (0, n) for the nth of the batch (from 1), refused.
 constexpr const char* kInsert =
-    "INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
-    " SELECT c, e, t, m, s FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], "
-    "$5::text[])"
-    "   WITH ORDINALITY AS b(c, e, t, m, s, n) ORDER BY n"
-    " RETURNING id";
+    "WITH b AS (SELECT c, e, t, m, s, n, EXISTS (SELECT 1 FROM blocks"
+    "             WHERE (kind = 'email' AND value = be AND be <> '')"
+    "                OR (kind = 'address' AND value = ba AND ba <> '')) AS refused"
+    "           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[],"
+    "                       $6::text[], $7::text[])"
+    "             WITH ORDINALITY AS u(c, e, t, m, s, be, ba, n)),"
+    " added AS (INSERT INTO comments (content_id, email, comment, created_at_ms, state)"
+    "           SELECT c, e, t, m, s FROM b WHERE NOT refused ORDER BY n RETURNING id)"
+    " SELECT id, 0::bigint FROM added UNION ALL SELECT 0::bigint, n FROM b WHERE refused";
 // The comments lists and counts show: a filter on moderation state goes here, and only here.
 const std::string kShown = "(SELECT * FROM comments WHERE state = 'visible') AS shown";
 const std::string kList = "SELECT id, email, comment, created_at_ms FROM " + kShown +
@@ -253,18 +259,24 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
   pg::ArrayLiteral texts;
   pg::ArrayLiteral times;
   pg::ArrayLiteral states;
+  pg::ArrayLiteral poster_emails;
+  pg::ArrayLiteral poster_addresses;
   for (const auto& c : batch) {
     contents.add(c.content_id);
     emails.add(c.email);
     texts.add(c.text);
     times.add(c.created_at_ms);
     states.add(to_string(c.state));
+    poster_emails.add(c.poster.email);
+    poster_addresses.add(c.poster.address);
   }
   const std::string contents_param = contents.str();
   const std::string emails_param = emails.str();
   const std::string texts_param = texts.str();
   const std::string times_param = times.str();
   const std::string states_param = states.str();
+  const std::string poster_emails_param = poster_emails.str();
+  const std::string poster_addresses_param = poster_addresses.str();
   // One round trip: the server runs the four in order, and COMMIT's answer is the verdict.
   const std::vector<pg::Statement> transaction{
       {nullptr, "BEGIN", {}},
@@ -272,7 +284,7 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
       {"insert",
        nullptr,
        {contents_param.c_str(), emails_param.c_str(), texts_param.c_str(), times_param.c_str(),
-        states_param.c_str()}},
+        states_param.c_str(), poster_emails_param.c_str(), poster_addresses_param.c_str()}},
       {nullptr, "COMMIT", {}}};
   return execute(
       writer_, pg::Effect::commits, kStatementDeadline, [&](pg::Session& s, pg::Deadline deadline) {
@@ -280,18 +292,34 @@ std::vector<std::int64_t> PostgresBackend::append(std::span<const NewComment> ba
         if (results[3].command != "COMMIT") {
           throw StoreError(errc::internal, "PostgreSQL did not commit the batch");
         }
-        std::vector<std::int64_t> ids;
-        ids.reserve(batch.size());
-        for (int i = 0; i < results[2].rows(); ++i) {
-          ids.push_back(results[2].integer(i, 0));
+        const auto& rows = results[2];
+        std::vector<std::int64_t> stored;
+        std::vector<bool> refused(batch.size(), false);
+        for (int i = 0; i < rows.rows(); ++i) {
+          if (const auto n = rows.integer(i, 1); n > 0) {
+            if (static_cast<std::size_t>(n) > batch.size()) {
+              throw StoreError(errc::internal, "PostgreSQL refused comment " + std::to_string(n) +
+                                                   " of " + std::to_string(batch.size()));
+            }
+            refused[static_cast<std::size_t>(n - 1)] = true;
+          } else {
+            stored.push_back(rows.integer(i, 0));
+          }
         }
-        if (ids.size() != batch.size()) {
-          throw StoreError(errc::internal, "PostgreSQL returned " + std::to_string(ids.size()) +
+        const auto refused_count = std::count(refused.begin(), refused.end(), true);
+        if (stored.size() + static_cast<std::size_t>(refused_count) != batch.size()) {
+          throw StoreError(errc::internal, "PostgreSQL returned " + std::to_string(stored.size()) +
                                                " ids for " + std::to_string(batch.size()) +
                                                " comments");
         }
         // Ids were drawn in batch order; sorting makes that independent of RETURNING's order.
-        std::sort(ids.begin(), ids.end());
+        std::sort(stored.begin(), stored.end());
+        std::vector<std::int64_t> ids;
+        ids.reserve(batch.size());
+        auto next = stored.begin();
+        for (const bool r : refused) {
+          ids.push_back(r ? kRefusedByBlock : *next++);
+        }
         return ids;
       });
 }
@@ -390,16 +418,6 @@ std::vector<Block> PostgresBackend::blocks() {
     out.push_back(block_row(r, i));
   }
   return out;
-}
-
-bool PostgresBackend::blocked(std::string_view email, std::string_view address) {
-  const std::string e(email);
-  const std::string a(address);
-  auto r = moderate(pg::Effect::none,
-                    "SELECT 1 FROM blocks WHERE (kind = 'email' AND value = $1)"
-                    " OR (kind = 'address' AND value = $2) LIMIT 1",
-                    {e.c_str(), a.c_str()});
-  return r.rows() > 0;
 }
 
 void PostgresBackend::record(const AuditEntry& entry) {

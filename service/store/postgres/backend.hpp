@@ -46,7 +46,6 @@ class PostgresBackend : public Backend {
   Block add_block(const Block& block, const AuditEntry& audit) override;
   bool remove_block(std::int64_t id, const AuditEntry& audit) override;
   std::vector<Block> blocks() override;
-  bool blocked(std::string_view email, std::string_view address) override;
   void record(const AuditEntry& entry) override;
   std::vector<AuditEntry> audit(std::int64_t before_id, std::size_t limit) override;
   Snapshot snapshot() override;

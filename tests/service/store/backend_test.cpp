@@ -45,6 +45,19 @@ NewComment comment(const std::string& content, const std::string& email, const s
   return NewComment{content, email, text, 1'700'000'000'123};
 }
 
+// Whether append() refuses a comment from this poster; checks that it stored nothing then, and
+// the comment otherwise.
+bool refuses(Backend& b, const std::string& email, const std::string& address) {
+  const auto content = fresh_content("poster");
+  NewComment c = comment(content, email, "hello");
+  c.poster = {email, address};
+  const auto ids = b.append(std::span(&c, 1));
+  REQUIRE(ids.size() == 1);
+  const bool refused = ids[0] == comments::store::kRefusedByBlock;
+  CHECK(b.list(content, 0, 10).comments.size() == (refused ? 0U : 1U));
+  return refused;
+}
+
 }  // namespace
 
 TEST_CASE("backends store comments in insertion order, per content") {
@@ -268,8 +281,25 @@ TEST_CASE("backends keep blocks and the audit log") {
   const auto count_before = b->audit(0, 1)[0].id;
   CHECK(b->add_block(Block{0, "email", email, 1'700'000'000'999}, block_entry).id == added.id);
   CHECK(b->audit(0, 1)[0].id == count_before);  // nothing added, nothing recorded
-  CHECK(b->blocked(email, "192.0.2.200"));
-  CHECK_FALSE(b->blocked("other@example.com", "192.0.2.200"));
+  CHECK(refuses(*b, email, "192.0.2.200"));
+  CHECK_FALSE(refuses(*b, "other@example.com", "192.0.2.200"));
+  // In one batch: the refused comment keeps its place, the others are stored in order.
+  const auto mixed = fresh_content("mixed");
+  std::vector<NewComment> batch{comment(mixed, "a@example.com", "before"),
+                                comment(mixed, email, "spam"),
+                                comment(mixed, "b@example.com", "after")};
+  batch[0].poster = {"a@example.com", "192.0.2.10"};
+  batch[1].poster = {email, "192.0.2.11"};
+  batch[2].poster = {"b@example.com", "192.0.2.12"};
+  const auto ids = b->append(batch);
+  REQUIRE(ids.size() == 3);
+  CHECK(ids[1] == comments::store::kRefusedByBlock);
+  CHECK(ids[0] > 0);
+  CHECK(ids[2] > ids[0]);
+  const auto listed = b->list(mixed, 0, 10).comments;
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].text == "before");
+  CHECK(listed[1].text == "after");
   const auto blocks = b->blocks();
   CHECK(
       std::any_of(blocks.begin(), blocks.end(), [&](const Block& x) { return x.id == added.id; }));
@@ -279,7 +309,7 @@ TEST_CASE("backends keep blocks and the audit log") {
   const auto after_unblock = b->audit(0, 1)[0].id;
   CHECK_FALSE(b->remove_block(added.id, unblock_entry));
   CHECK(b->audit(0, 1)[0].id == after_unblock);
-  CHECK_FALSE(b->blocked(email, "192.0.2.200"));
+  CHECK_FALSE(refuses(*b, email, "192.0.2.200"));
 
   const auto actor = fresh_content("moderator");
   b->record(AuditEntry{0, 1'700'000'000'001, actor, "hide", "comment 1"});
@@ -365,7 +395,7 @@ TEST_CASE("backends import an export exactly, once, and refuse a conflicting rec
   CHECK(listed[0].created_at_ms == 1'600'000'000'001);
   CHECK(listed[1].text == "Grüße ✓ 🎉");
   CHECK(b->count(std::vector<std::string>{content}) == std::vector<std::int64_t>{2});
-  CHECK(b->blocked(spammer, "192.0.2.1"));
+  CHECK(refuses(*b, spammer, "192.0.2.1"));
   auto holds = [](const auto& all, const auto& record) {
     return std::find(all.begin(), all.end(), record) != all.end();
   };

@@ -1,16 +1,19 @@
 // Unit tests of the asynchronous storage façade: group commit, ordering, overload, failures.
 #include "service/store/storage.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "service/metrics/metrics.hpp"
 #include "service/store/memory_backend.hpp"
@@ -110,6 +113,85 @@ TEST_CASE("concurrent appends are group-committed and each gets its id") {
   CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
   CHECK(ids.front() > 0);
   CHECK(observed->inner.list("c", 0, 1000).comments.size() == kWriters);
+}
+
+TEST_CASE("a batch completes each request on its own io thread; a blocked poster's gets blocked") {
+  auto backend = std::make_unique<ObservedBackend>();
+  auto* observed = backend.get();
+  observed->inner.add_block(Block{0, "email", "bad@example.com", 0},
+                            AuditEntry{0, 0, "test", "block", "email bad@example.com"});
+  std::promise<void> open_gate;
+  observed->gate = open_gate.get_future().share();
+  Storage storage(std::move(backend), {}, test_metrics());
+  std::mutex seen_mutex;
+  std::vector<std::string> heard;
+  storage.on_commit([&](std::span<const NewComment> batch) {
+    std::lock_guard lock(seen_mutex);
+    for (const auto& c : batch) {
+      heard.push_back(c.text);
+    }
+  });
+
+  // Two io threads, as the service runs one per core; every other writer is the blocked poster.
+  constexpr int kWriters = 40;
+  std::array<asio::io_context, 2> contexts;
+  std::array<std::thread::id, 2> threads{};
+  std::vector<boost::system::error_code> codes(kWriters);
+  std::vector<std::int64_t> ids(kWriters, -1);
+  std::atomic<int> on_wrong_thread{0};
+  for (int i = 0; i < kWriters; ++i) {
+    const auto k = static_cast<std::size_t>(i % 2);
+    asio::co_spawn(
+        contexts[k],
+        [&, i, k]() -> asio::awaitable<void> {
+          const bool bad = i % 4 < 2;
+          NewComment c{"b", bad ? "bad@example.com" : "ok@example.com", std::to_string(i), 0};
+          c.poster = {c.email, "192.0.2.1"};
+          auto [ec, id] =
+              co_await storage.async_append(std::move(c), asio::as_tuple(asio::use_awaitable));
+          if (std::this_thread::get_id() != threads[k]) {
+            on_wrong_thread.fetch_add(1);
+          }
+          codes[static_cast<std::size_t>(i)] = ec;
+          ids[static_cast<std::size_t>(i)] = id;
+        },
+        asio::detached);
+  }
+  std::vector<std::thread> runners;
+  for (std::size_t k = 0; k < contexts.size(); ++k) {
+    // Each context queues its writers, then waits for the gate's batch to complete them.
+    auto guard = asio::make_work_guard(contexts[k]);
+    runners.emplace_back([&, k, g = std::move(guard)]() mutable {
+      threads[k] = std::this_thread::get_id();
+      contexts[k].run_for(std::chrono::milliseconds(100));
+      g.reset();
+      contexts[k].restart();
+      contexts[k].run_for(std::chrono::seconds(10));
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  open_gate.set_value();
+  for (auto& t : runners) {
+    t.join();
+  }
+  CHECK(on_wrong_thread.load() == 0);
+  std::vector<std::string> stored;
+  for (int i = 0; i < kWriters; ++i) {
+    CAPTURE(i);
+    const auto u = static_cast<std::size_t>(i);
+    if (i % 4 < 2) {
+      CHECK(codes[u] == errc::blocked);
+      CHECK(ids[u] == 0);
+    } else {
+      CHECK_FALSE(codes[u]);
+      CHECK(ids[u] > 0);
+      stored.push_back(std::to_string(i));
+    }
+  }
+  std::sort(stored.begin(), stored.end());
+  std::sort(heard.begin(), heard.end());
+  CHECK(heard == stored);  // the cache hears only of what was stored
+  CHECK(observed->inner.list("b", 0, 1000).comments.size() == stored.size());
 }
 
 TEST_CASE("a failing backend fails requests with unavailable and turns unhealthy, then recovers") {

@@ -22,6 +22,7 @@ struct Script {
   Fault fault_next = Fault::none;
   int next_id = 100;
   int commits = 0;
+  int refuse_first = 0;  // answer the insert as if a block named the poster of the first comment
 
   void install(FakeDatabase& db) {
     db.answer = [this](FakeSession&, Statements statements,
@@ -44,9 +45,15 @@ struct Script {
         ++commits;
         std::vector<std::vector<std::string>> ids;
         for (int i = 0; i < 2; ++i) {
-          ids.push_back({std::to_string(next_id++)});
+          if (i == 0 && refuse_first > 0) {
+            continue;
+          }
+          ids.push_back({std::to_string(next_id++), "0"});  // (id, 0): stored
         }
-        return {pg::Result{"BEGIN", 0, {}}, pg::Result{"SELECT 1", 0, {}}, rows(ids, "INSERT 0 2"),
+        if (refuse_first > 0) {
+          ids.push_back({"0", "1"});  // (0, n): the nth comment, refused
+        }
+        return {pg::Result{"BEGIN", 0, {}}, pg::Result{"SELECT 1", 0, {}}, rows(ids, "SELECT 2"),
                 pg::Result{"COMMIT", 0, {}}};
       }
       if (first == "list") {
@@ -178,4 +185,14 @@ TEST_CASE("a refused connection opens the circuit too, and the database coming b
   clock.advance(500ms);
   CHECK_NOTHROW(b.ping());  // migrates, then pings
   CHECK(b.append(kBatch) == std::vector<std::int64_t>{100, 101});
+}
+
+TEST_CASE("a comment a block refused keeps its place in the batch's answer") {
+  FakeDatabase db;
+  Script script;
+  script.refuse_first = 1;
+  script.install(db);
+  ManualClock clock;
+  PostgresBackend b(db.connector(), clock, 2, "fake");
+  CHECK(b.append(kBatch) == std::vector<std::int64_t>{comments::store::kRefusedByBlock, 100});
 }
