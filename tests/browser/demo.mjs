@@ -2,13 +2,19 @@
 // Chromium for the browser tests, and stops both.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import puppeteer from 'puppeteer-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Where the tests put screenshots: $SCREENSHOT_DIR, else build/screenshots (created).
+export const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
+mkdirSync(shots, { recursive: true });
+// How long a test waits for what the page should show.
+export const WAIT = { timeout: 15000 };
 
 // The demo on free ports, with the given comments-service flags. Resolves once it printed its
 // URLs and the moderation token; rejects with its output when it exits or takes longer than the deadline.
@@ -56,6 +62,19 @@ export function startDemo(serviceFlags = [], { seed = 25, deadlineMs = 60000 } =
 
 // Debian's Chromium with the flags this machine needs (no sandbox as root, no background
 // traffic to Google's hosts) and a fresh profile.
+// One Chromium for a test file: started before its tests, closed after them. Call it at the top
+// level of the file; `.browser` is set once the tests run.
+export function sharedBrowser() {
+  const shared = { browser: null };
+  let chromium;
+  before(async () => {
+    chromium = await startBrowser();
+    shared.browser = chromium.browser;
+  });
+  after(async () => { await chromium?.close(); });
+  return shared;
+}
+
 export async function startBrowser() {
   const profile = mkdtempSync(path.join(tmpdir(), 'comments-chromium-'));
   const browser = await puppeteer.launch({

@@ -4,18 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { assertInlineScriptBlocked, openPage, root, startBrowser, startDemo } from './demo.mjs';
+import {
+  assertInlineScriptBlocked, openPage, sharedBrowser, shots, startDemo, WAIT,
+} from './demo.mjs';
 
-const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
-mkdirSync(shots, { recursive: true });
-const WAIT = { timeout: 15000 };
-
-let chromium;
-before(async () => { chromium = await startBrowser(); });
-after(async () => { await chromium?.close(); });
+const chromium = sharedBrowser();
 
 // What the reader sees of the widget.
 const view = (page) => page.$eval('[data-comments]', (box) => ({
