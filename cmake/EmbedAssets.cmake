@@ -1,14 +1,16 @@
 # Turns the web files (widget script, stylesheet, pages) into one C++ source compiled into the
 # service, so a Helm install serves them without any file on disk. Run at build time:
-#   cmake -DOUTPUT=<assets.cpp> -DSTAGE=<dir> -DFILES="<a.css>;<b.js>" -P EmbedAssets.cmake
-# For each file, in the order given: every "@asset-url:NAME@" is replaced by "NAME?v=<version>"
+#   cmake -DOUTPUT=<assets.cpp> -DSTAGE=<dir> -DFILES="<a.css>;<b.js>" -DSHARED=<dir> -P EmbedAssets.cmake
+# For each file, in the order given: every line holding "@include:NAME@" is replaced by the file
+# SHARED/NAME (code two files share, pasted inside each one's own scope), every
+# "@asset-url:NAME@" is replaced by "NAME?v=<version>"
 # of a file listed earlier (so the widget asks for its stylesheet by versioned URL), the result is
 # written to STAGE/NAME (what is served, byte for byte, for tests and size checks), and its
 # version is the first 16 hex digits of the SHA-256 of those bytes: the strong ETag and the
 # ?v= of the immutable URL.
 cmake_minimum_required(VERSION 3.25)
 
-foreach(var OUTPUT STAGE FILES)
+foreach(var OUTPUT STAGE FILES SHARED)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "EmbedAssets.cmake: -D${var}=… is required")
   endif()
@@ -34,6 +36,15 @@ set(index 0)
 foreach(path IN LISTS FILES)
   get_filename_component(name "${path}" NAME)
   file(READ "${path}" text)
+  string(REGEX MATCHALL "[^\n]*@include:[^@]+@[^\n]*\n" includes "${text}")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^.*@include:([^@]+)@.*$" "\\1" shared_name "${line}")
+    if(NOT EXISTS "${SHARED}/${shared_name}")
+      message(FATAL_ERROR "EmbedAssets.cmake: ${name} includes ${shared_name}, not in ${SHARED}")
+    endif()
+    file(READ "${SHARED}/${shared_name}" shared_text)
+    string(REPLACE "${line}" "${shared_text}" text "${text}")
+  endforeach()
   string(REGEX MATCHALL "@asset-url:[^@]+@" refs "${text}")
   list(REMOVE_DUPLICATES refs)
   foreach(ref IN LISTS refs)

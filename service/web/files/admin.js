@@ -77,24 +77,7 @@
   };
   const api = new URL('api/admin/', document.baseURI);
 
-  const fill = (template, values) =>
-    template.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
-
-  // el('p', {class: 'x'}, 'text', child): attributes set as attributes, strings added as text.
-  const el = (tag, attrs, ...children) => {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value !== false && value != null) {
-        node.setAttribute(name, value === true ? '' : value);
-      }
-    }
-    for (const child of children) {
-      if (child != null) {
-        node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-      }
-    }
-    return node;
-  };
+  // @include:dom.js@ (fill, el)
   const button = (text, onClick, cls) => {
     const b = el('button', { type: 'button', class: cls }, text);
     b.addEventListener('click', onClick);
