@@ -115,9 +115,8 @@ std::size_t Connection::run(Op&& op, const char* what) {
     result = {};
   }
   if (result) {
-    const NetworkError error = failure(endpoint_, what, result);
     close();
-    throw error;
+    throw failure(endpoint_, what, result);
   }
   return bytes;
 }
@@ -181,9 +180,8 @@ void Connection::connect() {
     ioc_.restart();
     ioc_.run();
     if (result) {
-      const NetworkError error = failure(endpoint_, "TLS handshake", result);
       close();
-      throw error;
+      throw failure(endpoint_, "TLS handshake", result);
     }
   }
 }

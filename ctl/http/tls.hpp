@@ -19,6 +19,7 @@ class TlsContext {
   explicit TlsContext(TlsOptions options);
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
+  ~TlsContext() = default;
 
   // The OpenSSL context with the CA certificates loaded, on first use (a run that never speaks
   // TLS never reads the bundle). Throws NetworkError (TlsVerify) when ca_file cannot be loaded.

@@ -64,6 +64,8 @@ void discard(Response& response);
 class NetworkTransport final : public Transport {
  public:
   NetworkTransport(std::shared_ptr<TlsContext> tls, Timeouts timeouts);
+  NetworkTransport(const NetworkTransport&) = delete;
+  NetworkTransport& operator=(const NetworkTransport&) = delete;
   ~NetworkTransport() override;
 
   std::unique_ptr<Response> send(const Endpoint& to, StringRequest request) override;

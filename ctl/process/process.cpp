@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): POSIX declares it so
 extern char** environ;
 
 namespace commentsctl::process {
@@ -33,6 +34,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
   }

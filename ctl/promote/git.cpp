@@ -24,9 +24,8 @@ std::string git(const GitBranches& b, std::vector<std::string> args, const std::
 }  // namespace
 
 std::string check_git(const GitBranches& b, const std::string& revision) {
-  const std::string commit =
-      git(b, {"rev-parse", "--verify", "--quiet", b.source + "^{commit}"},
-          "no branch " + b.source + " in the git repository " + b.repository);
+  std::string commit = git(b, {"rev-parse", "--verify", "--quiet", b.source + "^{commit}"},
+                           "no branch " + b.source + " in the git repository " + b.repository);
   git(b, {"rev-parse", "--verify", "--quiet", b.target + "^{commit}"},
       "no branch " + b.target + " in the git repository " + b.repository);
   if (revision.size() < 7 || commit.compare(0, revision.size(), revision) != 0) {

@@ -127,7 +127,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return std::nullopt;
   }
   // EVP_DecodeBlock counts the padding as zero bytes.
-  std::size_t size = static_cast<std::size_t>(n);
+  auto size = static_cast<std::size_t>(n);
   for (std::size_t pad = in.size(); pad > 0 && in[pad - 1] == '='; --pad) {
     --size;
   }
@@ -347,7 +347,8 @@ Token parse_token_response(std::string_view body, const std::string& realm) {
     throw RegistryError(Kind::Protocol,
                         "token service " + realm + " answered without a \"token\" string");
   }
-  if (const auto* v = obj->if_contains("expires_in"); v && v->is_int64() && v->as_int64() > 0) {
+  if (const auto* v = obj ? obj->if_contains("expires_in") : nullptr;
+      v && v->is_int64() && v->as_int64() > 0) {
     // The spec's floor is 60 s; a shorter claim is kept as given.
     token.expires_in = std::chrono::seconds(std::min<std::int64_t>(v->as_int64(), 24 * 3600));
   }

@@ -11,6 +11,9 @@ namespace commentsctl::registry {
 
 struct Sha256::Context {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Context() = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
   ~Context() { EVP_MD_CTX_free(ctx); }
 };
 

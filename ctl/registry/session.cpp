@@ -90,7 +90,7 @@ Stats Registry::stats() const {
   return s;
 }
 
-Session Registry::session() { return Session(*this, options_.transport()); }
+Session Registry::session() { return {*this, options_.transport()}; }
 
 std::optional<http::Endpoint> Registry::endpoint() const {
   const std::lock_guard lock(mutex_);

@@ -61,6 +61,7 @@ class Registry {
   Registry(std::string name, Options options);
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
+  ~Registry() = default;
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] const Options& options() const { return options_; }
@@ -97,6 +98,8 @@ class Registry {
 class Session {
  public:
   Session(Registry& registry, std::unique_ptr<http::Transport> transport);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
   ~Session();
