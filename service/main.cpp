@@ -150,7 +150,9 @@ int serve(const config::Config& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// What escapes (std::bad_alloc, a bug) ends in std::terminate, whose report and core dump are
+// what we want for it.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   auto parsed = config::parse(argc, argv);
   if (!parsed.command) {
     return parsed.exit_code;

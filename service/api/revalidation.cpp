@@ -47,7 +47,7 @@ bool list_names(std::string_view list, std::string_view etag, bool& hit) {
 
 // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again on every digest.
 const EVP_MD* sha256() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md;
 }
 

@@ -52,8 +52,9 @@ class Readiness {
   std::atomic<bool> draining_{false};
 };
 
-// A handled request: the response and the route it matched.
-struct Handled {
+// A handled request: the response and the route it matched. (Its implicit move assignment may
+// throw where Beast's message does; nothing needs it to be noexcept.)
+struct Handled {  // NOLINT(bugprone-exception-escape)
   Response response;
   Route route = Route::unmatched;
 };

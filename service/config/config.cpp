@@ -18,15 +18,14 @@ namespace {
 
 // A CLI11 check with the format's own words, so errors name the flag and what it takes.
 CLI::Validator validator(const Format& format) {
-  return CLI::Validator(
-      [format](std::string& value) -> std::string {
-        const std::string problem = format.check(value);
-        if (problem.empty() || format.secret) {
-          return problem;  // a storage URL is not repeated: it may hold a password
-        }
-        return "'" + value + "' " + problem;
-      },
-      "");
+  return {[format](std::string& value) -> std::string {
+            std::string problem = format.check(value);
+            if (problem.empty() || format.secret) {
+              return problem;  // a storage URL is not repeated: it may hold a password
+            }
+            return "'" + value + "' " + problem;
+          },
+          ""};
 }
 
 std::string type_name(const Format& format) {

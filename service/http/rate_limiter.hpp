@@ -32,11 +32,11 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    double tokens;
+    double tokens = 0;
     Clock::time_point updated;
   };
   struct Entry {
-    ClientKey client;
+    ClientKey client{};
     Bucket bucket;
   };
   struct Shard {

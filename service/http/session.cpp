@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "service/api/responses.hpp"
@@ -94,7 +95,7 @@ class BodyCharge {
 class Session {
  public:
   Session(Shared& shared, Worker& worker, tcp::socket socket, asio::ip::address peer)
-      : shared_(shared), worker_(worker), stream_(std::move(socket)), peer_(peer) {}
+      : shared_(shared), worker_(worker), stream_(std::move(socket)), peer_(std::move(peer)) {}
 
   asio::awaitable<void> run() {
     SessionState state{&stream_, false};

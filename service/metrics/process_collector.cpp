@@ -60,7 +60,7 @@ ProcessCollector::ProcessCollector() {
       }
     }
   }
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   start_time_seconds_ = boot_time_seconds() + start_ticks / ticks;
   if (start_time_seconds_ <= 0) {
     start_time_seconds_ =
@@ -70,7 +70,7 @@ ProcessCollector::ProcessCollector() {
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   std::vector<prometheus::MetricFamily> out;
-  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  const auto page = static_cast<double>(sysconf(_SC_PAGESIZE));
   {
     std::ifstream statm("/proc/self/statm");
     double size = 0;
