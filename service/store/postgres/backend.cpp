@@ -359,6 +359,7 @@ std::vector<StoredComment> PostgresBackend::moderation_list(const ModerationQuer
   auto r = moderate(pg::Effect::none, kModerationList,
                     {before.c_str(), state.c_str(), content.c_str(), limit.c_str()});
   std::vector<StoredComment> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(stored_comment(r, i));
   }
@@ -414,6 +415,7 @@ std::vector<Block> PostgresBackend::blocks() {
   auto r = moderate(pg::Effect::none,
                     "SELECT id, kind, value, created_at_ms FROM blocks ORDER BY id", {});
   std::vector<Block> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(block_row(r, i));
   }
@@ -435,6 +437,7 @@ std::vector<AuditEntry> PostgresBackend::audit(std::int64_t before_id, std::size
                     " WHERE ($1::bigint = 0 OR id < $1::bigint) ORDER BY id DESC LIMIT $2::bigint",
                     {before.c_str(), count.c_str()});
   std::vector<AuditEntry> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(audit_row(r, i));
   }

@@ -67,7 +67,7 @@ Result copy_out(const pg_result* r) {
   out.command = PQcmdStatus(const_cast<pg_result*>(r));
   out.columns = PQnfields(r);
   const int n = PQntuples(r);
-  out.values.reserve(static_cast<std::size_t>(n * out.columns));
+  out.values.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(out.columns));
   for (int row = 0; row < n; ++row) {
     for (int col = 0; col < out.columns; ++col) {
       out.values.emplace_back(PQgetvalue(r, row, col),

@@ -33,7 +33,8 @@ struct Result {
 
   int rows() const { return columns > 0 ? static_cast<int>(values.size()) / columns : 0; }
   const std::string& text(int row, int col) const {
-    return values[static_cast<std::size_t>(row * columns + col)];
+    return values[(static_cast<std::size_t>(row) * static_cast<std::size_t>(columns)) +
+                  static_cast<std::size_t>(col)];
   }
   // Throws StoreError(internal) when the value is not an integer.
   std::int64_t integer(int row, int col) const;
