@@ -162,7 +162,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     case config::Command::Kind::healthcheck:
       return healthcheck::probe(cmd.healthcheck.url, cmd.healthcheck.timeout);
     case config::Command::Kind::backup:
-      return backup::run(cmd.config.storage, cmd.backup.to);
+      return cmd.backup.to_dir.empty()
+                 ? backup::run(cmd.config.storage, cmd.backup.to)
+                 : backup::run_dated(cmd.config.storage, cmd.backup.to_dir, cmd.backup.keep);
     case config::Command::Kind::export_data:
     case config::Command::Kind::import_data: {
       const auto& c = cmd.config;

@@ -4,14 +4,23 @@
 #include "service/backup/backup.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <regex>
 #include <stdexcept>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace comments::backup {
 namespace {
@@ -100,9 +109,79 @@ std::string copy_database(const std::string& source, const std::string& copy) {
   }
 }
 
-}  // namespace
+// The names --to-dir writes, and the only files its retention removes.
+bool is_dated_copy(const std::string& name) {
+  static const std::regex pattern(R"(comments-[0-9]{8}T[0-9]{6}Z\.db)");
+  return std::regex_match(name, pattern);
+}
 
-int run(const std::string& storage_url, const std::string& to) {
+std::string utc_stamp(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &tm);
+  return out;
+}
+
+// Moves partial to target; without `replace`, fails when target exists (renameat2's
+// RENAME_NOREPLACE, or a hard link where the filesystem lacks it), so a copy is never lost.
+void publish(const fs::path& partial, const fs::path& target, bool replace) {
+  if (replace) {
+    fs::rename(partial, target);
+  } else if (::renameat2(AT_FDCWD, partial.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) !=
+             0) {
+    const bool unsupported = errno == EINVAL || errno == ENOSYS;
+    if (!unsupported || ::link(partial.c_str(), target.c_str()) != 0) {
+      throw Failure("cannot write '" + target.string() + "': " +
+                    (errno == EEXIST ? std::string("it exists already (another backup in the same "
+                                                   "second); nothing was replaced")
+                                     : std::strerror(errno)));
+    }
+    ::unlink(partial.c_str());
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  sync_path(dir, O_RDONLY | O_DIRECTORY);
+}
+
+// Copies source to target through a hidden file beside it (checked and synced, then renamed):
+// target is either absent, the previous copy, or the whole new one. Returns the comments copied.
+std::string copy_to(const fs::path& source, const fs::path& target, bool replace) {
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path partial =
+      dir / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()));
+  std::error_code ec;
+  try {
+    fs::remove(partial, ec);
+    std::string comments = copy_database(source.string(), partial.string());
+    sync_path(partial, O_RDONLY);
+    publish(partial, target, replace);
+    return comments;
+  } catch (...) {
+    fs::remove(partial, ec);
+    throw;
+  }
+}
+
+// The dated copies in dir beyond the newest `keep`, oldest first (the names sort by time).
+std::vector<fs::path> beyond(const fs::path& dir, unsigned keep) {
+  std::vector<fs::path> copies;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && !entry.is_symlink() &&
+        is_dated_copy(entry.path().filename().string())) {
+      copies.push_back(entry.path());
+    }
+  }
+  std::sort(copies.begin(), copies.end());
+  if (copies.size() <= keep) {
+    return {};
+  }
+  copies.resize(copies.size() - keep);
+  return copies;
+}
+
+// The source database, or the exit code after a message: 2 for a URL this command cannot back up.
+std::variant<fs::path, int> source_of(const std::string& storage_url) {
   constexpr std::string_view kSqlite = "sqlite:";
   const std::string_view url = storage_url;
   if (url.starts_with("postgresql:") || url.starts_with("postgres:")) {
@@ -118,29 +197,80 @@ int run(const std::string& storage_url, const std::string& to) {
     return 2;
   }
   const fs::path source(std::string(url.substr(kSqlite.size())));
-  const fs::path target(to);
   std::error_code ec;
   if (!fs::is_regular_file(source, ec)) {
     std::cerr << "comments-service backup: no SQLite database at '" << source.string() << "'\n";
     return 1;
   }
-  if (fs::equivalent(source, target, ec)) {
+  return source;
+}
+
+}  // namespace
+
+int run(const std::string& storage_url, const std::string& to) {
+  const auto source = source_of(storage_url);
+  if (const int* code = std::get_if<int>(&source)) {
+    return *code;
+  }
+  const auto& from = std::get<fs::path>(source);
+  const fs::path target(to);
+  std::error_code ec;
+  if (fs::equivalent(from, target, ec)) {
     std::cerr << "comments-service backup: --to is the database itself\n";
     return 2;
   }
-  const fs::path partial = target.string() + ".partial-" + std::to_string(::getpid());
   try {
-    fs::remove(partial, ec);
-    const std::string comments = copy_database(source.string(), partial.string());
-    sync_path(partial, O_RDONLY);
-    fs::rename(partial, target);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    sync_path(dir, O_RDONLY | O_DIRECTORY);
-    std::cout << "comments-service backup: copied " << source.string() << " to " << target.string()
+    const std::string comments = copy_to(from, target, true);
+    std::cout << "comments-service backup: copied " << from.string() << " to " << target.string()
               << " (" << comments << " comments, " << fs::file_size(target) << " bytes)\n";
     return 0;
   } catch (const std::exception& e) {
-    fs::remove(partial, ec);
+    std::cerr << "comments-service backup: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int run_dated(const std::string& storage_url, const std::string& to_dir, unsigned keep) {
+  const fs::path dir(to_dir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    std::cerr << "comments-service backup: --to-dir '" << to_dir
+              << (fs::exists(dir, ec) ? "' is not a directory\n" : "' does not exist\n");
+    return 2;
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    std::cerr << "comments-service backup: --to-dir '" << to_dir << "' is not writable ("
+              << std::strerror(errno) << ")\n";
+    return 2;
+  }
+  if (keep < 1) {
+    std::cerr << "comments-service backup: --keep must be at least 1\n";
+    return 2;
+  }
+  const auto source = source_of(storage_url);
+  if (const int* code = std::get_if<int>(&source)) {
+    return *code;
+  }
+  const auto& from = std::get<fs::path>(source);
+  const fs::path target = dir / ("comments-" + utc_stamp(std::chrono::system_clock::now()) + ".db");
+  try {
+    const std::string comments = copy_to(from, target, false);
+    std::cout << "comments-service backup: copied " << from.string() << " to " << target.string()
+              << " (" << comments << " comments, " << fs::file_size(target) << " bytes)\n";
+    // Only after the new copy is safe; only files named like it.
+    int failed = 0;
+    for (const auto& old : beyond(dir, keep)) {
+      if (fs::remove(old, ec)) {
+        std::cout << "comments-service backup: removed " << old.string() << " (keeping the newest "
+                  << keep << ")\n";
+      } else {
+        std::cerr << "comments-service backup: cannot remove " << old.string() << ": "
+                  << ec.message() << "\n";
+        failed = 1;
+      }
+    }
+    return failed;
+  } catch (const std::exception& e) {
     std::cerr << "comments-service backup: " << e.what() << "\n";
     return 1;
   }

@@ -162,7 +162,22 @@ ParseOutcome parse(int argc, const char* const* argv) {
       "backup",
       "Copy the SQLite database of --storage to a file, consistently, while the service "
       "runs (PostgreSQL: pg_dump, see docs/operations.md)");
-  backup->add_option("--to", cmd.backup.to, "The copy's path (replaced atomically)")->required();
+  auto* backup_to =
+      backup->add_option("--to", cmd.backup.to, "The copy's path (replaced atomically)");
+  auto* backup_dir = backup->add_option(
+      "--to-dir", cmd.backup.to_dir,
+      "A folder receiving a dated copy, comments-<UTC time>.db, on each run (older ones beyond "
+      "--keep removed)");
+  backup_to->excludes(backup_dir);
+  const auto keep = integer<unsigned>(1, 10000);
+  std::string backup_keep = std::to_string(cmd.backup.keep);
+  backup
+      ->add_option("--keep", backup_keep,
+                   "With --to-dir: how many dated copies to keep (the oldest go first)")
+      ->type_name("INTEGER")
+      ->check(validator(keep.format))
+      ->needs(backup_dir)
+      ->capture_default_str();
   backup->fallthrough();  // --storage may follow the subcommand's name
   auto* exporter = app.add_subcommand(
       "export",
@@ -221,6 +236,11 @@ ParseOutcome parse(int argc, const char* const* argv) {
     cmd.kind = Command::Kind::settings;
   } else if (backup->parsed()) {
     cmd.kind = Command::Kind::backup;
+    if (cmd.backup.to.empty() && cmd.backup.to_dir.empty()) {
+      std::cerr << "backup: give --to FILE (one copy, replaced) or --to-dir DIR (dated copies)\n";
+      return {std::nullopt, 2};
+    }
+    cmd.backup.keep = *keep.parse(backup_keep);
   } else if (exporter->parsed()) {
     cmd.kind = Command::Kind::export_data;
   } else if (importer->parsed()) {

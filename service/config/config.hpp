@@ -18,7 +18,9 @@ struct HealthcheckCommand {
 };
 
 struct BackupCommand {
-  std::string to;  // the copy's path
+  std::string to;      // the copy's path (replaced), or "" with to_dir
+  std::string to_dir;  // a folder of dated copies, or "" with to
+  unsigned keep = 7;   // with to_dir: the dated copies left after the run
 };
 
 struct TransferCommand {

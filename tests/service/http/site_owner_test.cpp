@@ -1,11 +1,15 @@
 // What a site owner sets, against the real binary on SQLite: what lists show of addresses, counts,
 // the per-address posting limit, the links limit, and `comments-service backup` while a writer
-// posts.
+// posts, into dated copies with retention, and its flag errors.
 #include <sqlite3.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "tests/service/support/api_checks.hpp"
@@ -205,4 +209,158 @@ TEST_CASE("backup refuses PostgreSQL, pointing to pg_dump without repeating the 
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.output, Catch::Contains("no SQLite database at '/nonexistent/c.db'"));
   CHECK_FALSE(std::filesystem::exists("/tmp/never-written.db"));
+}
+
+namespace {
+
+std::string utc_stamp(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &tm);
+  return out;
+}
+
+std::set<std::string> names_in(const std::filesystem::path& dir) {
+  std::set<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    out.insert(entry.path().filename().string());
+  }
+  return out;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("backup --to-dir writes a dated copy and removes only the oldest dated copies beyond --keep") {
+  TempDir dir;
+  const auto db = (dir / "comments.db").string();
+  ServiceProcess s(on_sqlite(dir, {}));
+  REQUIRE(s.wait_listening());
+  HttpClient c(s.port());
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(c.post_comment("w@example.com", "kept " + std::to_string(i), "1").status == 200);
+  }
+  const auto backups = dir / "backups";
+  std::filesystem::create_directories(backups);
+  // Three older dated copies, and files that only look like them: retention removes the first two
+  // dated copies and leaves the rest alone.
+  for (const auto* name :
+       {"comments-20200101T000000Z.db", "comments-20200102T000000Z.db",
+        "comments-20200103T000000Z.db", "comments-20200101T000000Z.db.bak", "comments-latest.db",
+        "notes.txt", "comments-2020010T000000Z.db"}) {
+    write_file(backups / name, name);
+  }
+  const auto before = utc_stamp(std::chrono::system_clock::now());
+  auto run = run_service_command(
+      {"backup", "--storage", "sqlite:" + db, "--to-dir", backups.string(), "--keep", "2"});
+  const auto after = utc_stamp(std::chrono::system_clock::now());
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+
+  std::string written;
+  for (const auto& name : names_in(backups)) {
+    if (name.starts_with("comments-2") && name >= "comments-" + before + ".db" &&
+        name <= "comments-" + after + ".db") {
+      written = name;
+    }
+  }
+  REQUIRE(!written.empty());
+  CHECK_THAT(written, Catch::Matches("comments-[0-9]{8}T[0-9]{6}Z\\.db"));
+  CHECK_THAT(run.output, Catch::Contains("copied " + db + " to " + (backups / written).string() +
+                                         " (3 comments"));
+  CHECK_THAT(run.output, Catch::Contains("removed " +
+                                         (backups / "comments-20200101T000000Z.db").string()));
+  CHECK_THAT(run.output, Catch::Contains("removed " +
+                                         (backups / "comments-20200102T000000Z.db").string()));
+  CHECK(names_in(backups) ==
+        std::set<std::string>{written, "comments-20200103T000000Z.db",
+                              "comments-20200101T000000Z.db.bak", "comments-latest.db",
+                              "notes.txt", "comments-2020010T000000Z.db"});
+  CHECK(read_file(backups / "notes.txt") == "notes.txt");
+
+  // The copy is a database the service opens and lists.
+  ServiceProcess restored({"--storage", "sqlite:" + (backups / written).string(), "--log-level",
+                           "warn"});
+  REQUIRE(restored.wait_listening());
+  HttpClient r(restored.port());
+  const auto listed = r.get("/api/comment/list/1");
+  REQUIRE(listed.status == 200);
+  CHECK(listed.json().as_array().size() == 3);
+}
+
+TEST_CASE("backup --to-dir never replaces a copy taken within the same second") {
+  TempDir dir;
+  const auto db = (dir / "comments.db").string();
+  {
+    ServiceProcess s(on_sqlite(dir, {}));
+    REQUIRE(s.wait_listening());
+    HttpClient c(s.port());
+    REQUIRE(c.post_comment("w@example.com", "one", "1").status == 200);
+  }
+  const auto backups = dir / "backups";
+  std::filesystem::create_directories(backups);
+  // Copies named for this second and the next ten stand for a run a moment ago.
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::filesystem::path> taken;
+  for (int i = 0; i <= 10; ++i) {
+    taken.push_back(backups / ("comments-" + utc_stamp(now + std::chrono::seconds(i)) + ".db"));
+    write_file(taken.back(), "earlier copy");
+  }
+  auto run = run_service_command(
+      {"backup", "--storage", "sqlite:" + db, "--to-dir", backups.string(), "--keep", "1"});
+  CAPTURE(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Catch::Contains("exists already (another backup in the same second); "
+                                         "nothing was replaced"));
+  // Nothing replaced, nothing removed, no partial file left behind.
+  CHECK(names_in(backups).size() == taken.size());
+  for (const auto& path : taken) {
+    CHECK(read_file(path) == "earlier copy");
+  }
+}
+
+TEST_CASE("backup flag errors exit 2 with their message") {
+  TempDir dir;
+  const auto db = (dir / "comments.db").string();
+  {
+    ServiceProcess s(on_sqlite(dir, {}));
+    REQUIRE(s.wait_listening());
+  }
+  write_file(dir / "file", "");
+  const std::string storage = "sqlite:" + db;
+  const std::string to_dir = dir.path().string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--to-dir", (dir / "missing").string()},
+       "--to-dir '" + (dir / "missing").string() + "' does not exist"},
+      {{"--to-dir", (dir / "file").string()},
+       "--to-dir '" + (dir / "file").string() + "' is not a directory"},
+      {{"--to-dir", to_dir, "--keep", "0"}, "'0' must be a whole number from 1 to 10000"},
+      {{"--to-dir", to_dir, "--keep", "-1"}, "must be a whole number from 1 to 10000"},
+      {{"--to-dir", to_dir, "--keep", "seven"}, "'seven' must be a whole number from 1 to 10000"},
+      {{"--to", (dir / "x.db").string(), "--keep", "3"}, "--keep requires --to-dir"},
+      {{"--to", (dir / "x.db").string(), "--to-dir", to_dir}, "--to excludes --to-dir"},
+      {{}, "give --to FILE (one copy, replaced) or --to-dir DIR (dated copies)"},
+  };
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args{"backup", "--storage", storage};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto r = run_service_command(args);
+    CAPTURE(flags, r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(message));
+  }
+  // None of them wrote anything (the database's own -wal and -shm aside).
+  for (const auto& name : names_in(dir.path())) {
+    CHECK((name == "file" || name.starts_with("comments.db")));
+  }
 }
