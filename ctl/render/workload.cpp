@@ -154,14 +154,15 @@ std::string sqlite_storage_url() { return std::string("sqlite:") + data_path + "
 
 Node backup_cron_job(const Context& c) {
   const auto& env = c.env;
-  // The copy replaces the previous one atomically (written beside it, then renamed): the claim
-  // holds the latest good copy; keep older ones with volume snapshots.
-  const std::string target = std::string(backup_path) + "/comments.db";
+  // Each run writes a dated copy (comments-<UTC time>.db) and removes the oldest beyond keep:
+  // one bad night leaves the good copies of the nights before.
   Node backup_container = Node::map(
       {{"name", "backup"},
        {"image", c.pin.image()},
        {"imagePullPolicy", "IfNotPresent"},
-       {"args", Node::sequence({"backup", "--storage", sqlite_storage_url(), "--to", target})},
+       {"args", Node::sequence({"backup", "--storage", sqlite_storage_url(), "--to-dir",
+                                std::string(backup_path), "--keep",
+                                std::to_string(env.backup.keep.value)})},
        {"resources", resources_of(env)},
        {"securityContext", container_security()},
        {"volumeMounts", Node::sequence({data_mount(), Node::map({{"name", "backup"},

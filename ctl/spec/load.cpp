@@ -124,6 +124,7 @@ const std::vector<Field>& settings_table() {
       {.path = "backup.enabled", .type = Type::Boolean},
       {.path = "backup.schedule", .check = schema::check_cron_schedule},
       {.path = "backup.claimName", .check = schema::check_dns_subdomain},
+      {.path = "backup.keep", .type = Type::Integer, .min = 1, .max = 10000},
       {.path = "monitoring.serviceMonitor", .type = Type::Boolean},
       {.path = "monitoring.interval", .check = schema::check_duration},
       {.path = "networkPolicy.allowFromNamespaces",
@@ -168,6 +169,7 @@ const std::map<std::string, std::string>& builtin_defaults() {
       {"ingress.enabled", "false"},
       {"backup.enabled", "false"},
       {"backup.schedule", "0 3 * * *"},
+      {"backup.keep", "7"},
       {"monitoring.serviceMonitor", "false"},
       {"monitoring.interval", "30s"},
   });
@@ -290,6 +292,7 @@ Environment build_environment(const YAML::Node& name_node, Layered& s) {
   env.backup.enabled = s.boolean("backup.enabled");
   env.backup.schedule = s.text("backup.schedule");
   env.backup.claim_name = s.text("backup.claimName", env.backup.enabled.value);
+  env.backup.keep = s.integer("backup.keep");
   if (const auto* list = s.raw("networkPolicy.allowFromNamespaces")) {
     env.allow_from_namespaces = list->items;
   }

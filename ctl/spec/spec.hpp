@@ -64,6 +64,7 @@ struct Backup {
   Located<bool> enabled;
   Located<std::string> schedule;    // cron: five fields or @daily, @hourly, ...
   Located<std::string> claim_name;  // an existing PersistentVolumeClaim receiving the copies
+  Located<int> keep;                // the dated copies kept (comments-service backup --keep)
 };
 
 struct Monitoring {

@@ -282,7 +282,11 @@ PY
   [ "$(query "$out" CronJob comments-backup 'o["spec"]["schedule"]')" = "15 3 * * *" ]
   [ "$(query "$out" CronJob comments-backup 'o["spec"]["concurrencyPolicy"]')" = Forbid ]
   [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"args\"]")" = \
-    '["backup", "--storage", "sqlite:/var/lib/comments/comments.db", "--to", "/backup/comments.db"]' ]
+    '["backup", "--storage", "sqlite:/var/lib/comments/comments.db", "--to-dir", "/backup", "--keep", "7"]' ]
+  # backup.keep reaches --keep.
+  render "$out" -f "$CHART/ci/sqlite-values.yaml" --set backup.keep=30
+  [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"args\"][-1]")" = 30 ]
+  render "$out" -f "$CHART/ci/sqlite-values.yaml"
   [ "$(query "$out" CronJob comments-backup "[v[\"persistentVolumeClaim\"][\"claimName\"] for v in ${job}[\"volumes\"]]")" = \
     '["comments-data", "comments-backups"]' ]
   [ "$(query "$out" CronJob comments-backup "${job}[\"containers\"][0][\"image\"]")" = \

@@ -112,9 +112,10 @@ TEST_CASE("the backup CronJob copies the data claim beside the service's pod, ha
   const auto pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
   const auto c = pod["containers"][0];
   CHECK(c["image"].as<std::string>() == pod_of(docs)["containers"][0]["image"].as<std::string>());
+  // Dated copies, the spec's backup.keep of them.
   CHECK(c["args"].as<Strings>() == Strings{"backup", "--storage",
-                                           "sqlite:/var/lib/comments/comments.db", "--to",
-                                           "/backup/comments.db"});
+                                           "sqlite:/var/lib/comments/comments.db", "--to-dir",
+                                           "/backup", "--keep", "14"});
   // The same claim as the service, and the backup claim.
   CHECK(pod["volumes"][0]["persistentVolumeClaim"]["claimName"].as<std::string>() ==
         "guestbook-data");

@@ -313,6 +313,9 @@ TEST_CASE("the backup CronJob needs SQLite, a claim and a cron schedule", "[vali
               "..., not \"every night\""});
   CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, schedule: \"0 3 * *\"}\n"))
             .size() == 1);
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, keep: 30}\n")).empty());
+  CHECK(problems(dev_with("    backup: {enabled: true, claimName: b, keep: 0}\n")) ==
+        Lines{"spec.yaml:8:49: backup.keep must be between 1 and 10000, not 0"});
   CHECK(
       problems(dev_with("    storage: {backend: postgresql, postgresql: {urlSecret: {name: db}}}\n"
                         "    backup: {enabled: true, claimName: b}\n")) ==
