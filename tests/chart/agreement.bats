@@ -3,6 +3,7 @@
 # k8s/comments.yaml, `helm template` with agreement/<env>-values.yaml (its mirror) and the image
 # of k8s/releases/<env>.yaml must match `commentsctl render <env>` in image, ports, environment,
 # probes, security, resources, replicas, strategy, volumes and Service (agreement.py).
+# The backup CronJob, off in those environments, is compared on the ctl test spec that enables it.
 
 load helpers
 
@@ -68,4 +69,32 @@ agree() {
   [[ "$output" == *'resources.limits.memory: helm "1Gi" != render "512Mi"'* ]]
   [[ "$output" == *'env.STORAGE_URL.secretKeyRef.key: helm "uri" != render "url"'* ]]
   [[ "$output" == *"5 differences in "* ]]
+}
+
+# cron_args FILE: the backup CronJob's container args, as JSON.
+cron_args() {
+  python3 -c '
+import json, sys, yaml
+for doc in yaml.safe_load_all(open(sys.argv[1])):
+    if doc and doc["kind"] == "CronJob":
+        print(json.dumps(doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]))' "$1"
+}
+
+@test "the backup CronJob runs the same command from helm and from commentsctl" {
+  # The ctl spec keeps 14 dated copies; the chart gets the same through backup.keep.
+  (cd "$ROOT" && "$COMMENTSCTL" --spec tests/ctl/specs/sqlite-everything.yaml render guestbook) \
+    >"$BATS_TEST_TMPDIR/render.yaml"
+  "$HELM" template comments "$CHART" -f "$CHART/ci/sqlite-values.yaml" --set backup.keep=14 \
+    >"$BATS_TEST_TMPDIR/helm.yaml"
+  local helm render
+  helm=$(cron_args "$BATS_TEST_TMPDIR/helm.yaml")
+  render=$(cron_args "$BATS_TEST_TMPDIR/render.yaml")
+  echo "helm:   $helm"
+  echo "render: $render"
+  [ "$render" = '["backup", "--storage", "sqlite:/var/lib/comments/comments.db", "--to-dir", "/backup", "--keep", "14"]' ]
+  [ "$helm" = "$render" ]
+  # Negative control: another keep is seen as a difference.
+  "$HELM" template comments "$CHART" -f "$CHART/ci/sqlite-values.yaml" \
+    >"$BATS_TEST_TMPDIR/helm.yaml"
+  [ "$(cron_args "$BATS_TEST_TMPDIR/helm.yaml")" != "$render" ]
 }
