@@ -56,7 +56,7 @@ std::vector<Setting> make_table() {
           choice<std::string>({{"normal", "normal"}, {"full", "full"}}),
           {.name = "sqlite-synchronous",
            .env = "SQLITE_SYNCHRONOUS",
-           .default_value = "normal",
+           .default_value = "full",
            .help = "normal survives a process crash (kill -9), full also survives power loss",
            .spec = {"storage.sqlite.synchronous", true},
            .chart = {"storage.sqlite.synchronous", true}}),
