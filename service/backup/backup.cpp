@@ -4,14 +4,13 @@
 #include "service/backup/backup.hpp"
 
 #include <fcntl.h>
-#include <stdio.h>  // renameat2
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
+#include <cstdio>  // also renameat2 (glibc, under _GNU_SOURCE)
 #include <cstring>
 #include <ctime>
 #include <filesystem>

@@ -241,7 +241,8 @@ std::string read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("backup --to-dir writes a dated copy and removes only the oldest dated copies beyond --keep") {
+TEST_CASE(
+    "backup --to-dir writes a dated copy and removes only the oldest dated copies beyond --keep") {
   TempDir dir;
   const auto db = (dir / "comments.db").string();
   ServiceProcess s(on_sqlite(dir, {}));
@@ -254,10 +255,9 @@ TEST_CASE("backup --to-dir writes a dated copy and removes only the oldest dated
   std::filesystem::create_directories(backups);
   // Three older dated copies, and files that only look like them: retention removes the first two
   // dated copies and leaves the rest alone.
-  for (const auto* name :
-       {"comments-20200101T000000Z.db", "comments-20200102T000000Z.db",
-        "comments-20200103T000000Z.db", "comments-20200101T000000Z.db.bak", "comments-latest.db",
-        "notes.txt", "comments-2020010T000000Z.db"}) {
+  for (const auto* name : {"comments-20200101T000000Z.db", "comments-20200102T000000Z.db",
+                           "comments-20200103T000000Z.db", "comments-20200101T000000Z.db.bak",
+                           "comments-latest.db", "notes.txt", "comments-2020010T000000Z.db"}) {
     write_file(backups / name, name);
   }
   const auto before = utc_stamp(std::chrono::system_clock::now());
@@ -278,19 +278,19 @@ TEST_CASE("backup --to-dir writes a dated copy and removes only the oldest dated
   CHECK_THAT(written, Catch::Matches("comments-[0-9]{8}T[0-9]{6}Z\\.db"));
   CHECK_THAT(run.output, Catch::Contains("copied " + db + " to " + (backups / written).string() +
                                          " (3 comments"));
-  CHECK_THAT(run.output, Catch::Contains("removed " +
-                                         (backups / "comments-20200101T000000Z.db").string()));
-  CHECK_THAT(run.output, Catch::Contains("removed " +
-                                         (backups / "comments-20200102T000000Z.db").string()));
-  CHECK(names_in(backups) ==
-        std::set<std::string>{written, "comments-20200103T000000Z.db",
-                              "comments-20200101T000000Z.db.bak", "comments-latest.db",
-                              "notes.txt", "comments-2020010T000000Z.db"});
+  CHECK_THAT(run.output,
+             Catch::Contains("removed " + (backups / "comments-20200101T000000Z.db").string()));
+  CHECK_THAT(run.output,
+             Catch::Contains("removed " + (backups / "comments-20200102T000000Z.db").string()));
+  CHECK(names_in(backups) == std::set<std::string>{written, "comments-20200103T000000Z.db",
+                                                   "comments-20200101T000000Z.db.bak",
+                                                   "comments-latest.db", "notes.txt",
+                                                   "comments-2020010T000000Z.db"});
   CHECK(read_file(backups / "notes.txt") == "notes.txt");
 
   // The copy is a database the service opens and lists.
-  ServiceProcess restored({"--storage", "sqlite:" + (backups / written).string(), "--log-level",
-                           "warn"});
+  ServiceProcess restored(
+      {"--storage", "sqlite:" + (backups / written).string(), "--log-level", "warn"});
   REQUIRE(restored.wait_listening());
   HttpClient r(restored.port());
   const auto listed = r.get("/api/comment/list/1");
