@@ -234,7 +234,7 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-std::string read_file(const std::filesystem::path& path) {
+std::string contents_of(const std::filesystem::path& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -286,7 +286,7 @@ TEST_CASE(
                                                    "comments-20200101T000000Z.db.bak",
                                                    "comments-latest.db", "notes.txt",
                                                    "comments-2020010T000000Z.db"});
-  CHECK(read_file(backups / "notes.txt") == "notes.txt");
+  CHECK(contents_of(backups / "notes.txt") == "notes.txt");
 
   // The copy is a database the service opens and lists.
   ServiceProcess restored(
@@ -325,7 +325,7 @@ TEST_CASE("backup --to-dir never replaces a copy taken within the same second") 
   // Nothing replaced, nothing removed, no partial file left behind.
   CHECK(names_in(backups).size() == taken.size());
   for (const auto& path : taken) {
-    CHECK(read_file(path) == "earlier copy");
+    CHECK(contents_of(path) == "earlier copy");
   }
 }
 
