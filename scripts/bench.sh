@@ -3,7 +3,8 @@
 #   - nginx answering a fixed JSON body (the ceiling for an HTTP endpoint here)
 #   - the original-behaviour Flask app under gunicorn, one worker (what we replace)
 # for GET of a list of 3 comments, the same GET revalidated (If-None-Match, a 304) and POST of a
-# new comment (durable; with SQLite both synchronous=normal and synchronous=full, group commit).
+# new comment (durable; with SQLite both synchronous=normal and synchronous=full, group commit),
+# and POST on the same binary with no storage (memory:), the storage-free ceiling of this machine.
 # Every round measures every server once; it prints the medians over the rounds of requests/s,
 # p99 latency and the ratios taken within each round, then idle memory and time to ready.
 #   scripts/bench.sh [--duration 8s] [--connections 64] [--threads 2] [--rounds 3]
@@ -170,6 +171,12 @@ if [ "$storage" = sqlite ]; then
 else
   post_targets+=("svc_post:$get_port")
 fi
+# The same binary with no storage at all (memory:): what this machine leaves for the service's own
+# HTTP, validation and hand-off work, so the storage's share of a POST shows in the same run.
+if [ "$storage" != memory ]; then
+  start_service post_nostore --storage memory:
+  post_targets+=("svc_post_nostore:$svc_port")
+fi
 
 # --replicas 2: replica 2 on the same database, and nginx balancing both (round robin, kept-alive
 # upstream connections) for the mixed run. Lists are cached only once a replica's change feed
@@ -293,7 +300,7 @@ ratios() {  # a, b: a/b within each round
   done
 }
 summary() {  # label, a, b, target (none: no target)
-  [ -f "$work/$2.r1" ] || return 0
+  [ -f "$work/$2.r1" ] && [ -f "$work/$3.r1" ] || return 0
   local each
   each=$(ratios "$2" "$3" | tr '\n' ' ')
   printf '%-34s %s x %s (rounds: %s%s)\n' "$1" \
@@ -330,6 +337,7 @@ report_replicas() {
   row POST "nginx (fixed body)" nginx_post
   row POST "flask (1 worker)" flask_post
   row POST "replica 1" svc_post
+  row POST "comments-service, no storage (memory:)" svc_post_nostore
   row 95/5-mix "nginx balancing replicas 1 and 2" mixed
   echo
   echo "medians over $rounds rounds of the ratios within each round:"
@@ -339,6 +347,8 @@ report_replicas() {
   fi
   summary "GET list revalidated (304)" svc_304 nginx_get "nginx ceiling" 0.6
   summary "POST new, replica 1" svc_post flask_post "flask" 10
+  summary "POST new, no storage (memory:)" svc_post_nostore flask_post "flask"
+  summary "POST new, replica 1" svc_post svc_post_nostore "no storage"
   summary "95/5 mix, 2 replicas behind nginx" mixed nginx_get "nginx ceiling"
   printf '%-34s p99 %s ms (p50 %s ms, max %s ms, %s samples; target <= 50 ms)\n' \
     "staleness, replica 2 to 1" "$(percentile 0.99)" "$(percentile 0.5)" "$(percentile 1)" "$samples"
@@ -359,6 +369,7 @@ report() {
   row POST "comments-service" svc_post
   row POST "comments-service (synchronous=normal)" svc_post_normal
   row POST "comments-service (synchronous=full)" svc_post_full
+  row POST "comments-service, no storage (memory:)" svc_post_nostore
   echo
   echo "medians over $rounds rounds of the ratios within each round:"
   summary "GET list" svc_get nginx_get "nginx ceiling" 0.75
@@ -377,7 +388,9 @@ report() {
     esac
     summary "$label" "$p" nginx_post "nginx ceiling" "$target"
     summary "$label" "$p" flask_post "flask" 10
+    summary "$label" "$p" svc_post_nostore "no storage"
   done
+  summary "POST new, no storage (memory:)" svc_post_nostore flask_post "flask"
   memory_and_start
 }
 echo

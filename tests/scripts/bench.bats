@@ -35,12 +35,15 @@ setup() {
   for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' 'GET +comments-service' \
              'GET-304 +comments-service \(If-None-Match\)' \
              'POST +nginx \(fixed body\)' 'POST +flask \(1 worker\)' \
-             'POST +comments-service \(synchronous=normal\)' 'POST +comments-service \(synchronous=full\)'; do
+             'POST +comments-service \(synchronous=normal\)' 'POST +comments-service \(synchronous=full\)' \
+             'POST +comments-service, no storage \(memory:\)'; do
     grep -E "^$row +[0-9.]*[1-9][0-9.]* +[0-9.]+ +none$" <<<"$output"
   done
   grep -E '^GET list +[0-9.]+ x nginx ceiling' <<<"$output"
   grep -E '^GET list revalidated \(304\) +[0-9.]+ x nginx ceiling' <<<"$output"
   grep -E '^POST new, synchronous=full +[0-9.]+ x nginx ceiling' <<<"$output"
+  grep -E '^POST new, synchronous=full +[0-9.]+ x no storage \(rounds: [0-9. ]+\)$' <<<"$output"
+  grep -E '^POST new, no storage \(memory:\) +[0-9.]+ x flask \(rounds: [0-9. ]+\)$' <<<"$output"
 }
 
 @test "--write-docs refuses a storage the page has no figures block for, before measuring" {
@@ -70,12 +73,13 @@ setup() {
   for row in 'GET +nginx \(fixed body\)' 'GET +flask \(1 worker\)' \
              'GET +replica 1 \(replica 2 taking writes\)' 'GET-304 +replica 1 \(If-None-Match, 2 writing\)' \
              'POST +nginx \(fixed body\)' 'POST +flask \(1 worker\)' 'POST +replica 1' \
-             '95/5-mix +nginx balancing replicas 1 and 2'; do
+             'POST +comments-service, no storage \(memory:\)' '95/5-mix +nginx balancing replicas 1 and 2'; do
     grep -E "^$row +[0-9.]*[1-9][0-9.]* +[0-9.]+ +none$" <<<"$output"
   done
   grep -E '^GET list, replica 1 +[0-9.]+ x nginx ceiling .*target >= 0.5\)$' <<<"$output"
   grep -E '^GET list revalidated \(304\) +[0-9.]+ x nginx ceiling .*target >= 0.6\)$' <<<"$output"
   grep -E '^POST new, replica 1 +[0-9.]+ x flask .*target >= 10\)$' <<<"$output"
+  grep -E '^POST new, replica 1 +[0-9.]+ x no storage \(rounds: [0-9. ]+\)$' <<<"$output"
   grep -E '^95/5 mix, 2 replicas behind nginx +[0-9.]+ x nginx ceiling \(rounds: [0-9. ]+\)$' <<<"$output"
   # The staleness: percentiles in order, over at least 200 timed writes.
   line=$(grep -E '^staleness, replica 2 to 1 +p99 [0-9.]+ ms \(p50 [0-9.]+ ms, max [0-9.]+ ms, [0-9]+ samples; target <= 50 ms\)$' <<<"$output")
