@@ -329,6 +329,31 @@ TEST_CASE("backup --to-dir never replaces a copy taken within the same second") 
   }
 }
 
+TEST_CASE("backup --to-dir into a folder the user cannot write exits 2 and writes nothing") {
+  TempDir dir;
+  const auto db = (dir / "comments.db").string();
+  {
+    ServiceProcess s(on_sqlite(dir, {}));
+    REQUIRE(s.wait_listening());
+  }
+  const auto locked = dir / "locked";
+  std::filesystem::create_directories(locked);
+  namespace fs = std::filesystem;
+  // Readable and searchable by anyone, writable by no one (root aside: the run drops to nobody).
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read |
+                              fs::perms::others_exec);
+  auto run = run_service_command_unprivileged(
+      {"backup", "--storage", "sqlite:" + db, "--to-dir", locked.string(), "--keep", "2"});
+  CAPTURE(run.output);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, Catch::Contains("--to-dir '" + locked.string() +
+                                         "' is not writable (Permission denied)"));
+  CHECK(names_in(locked).empty());
+}
+
 TEST_CASE("backup flag errors exit 2 with their message") {
   TempDir dir;
   const auto db = (dir / "comments.db").string();

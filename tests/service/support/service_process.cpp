@@ -33,9 +33,11 @@ std::string service_binary() {
   return other != nullptr && *other != '\0' ? other : COMMENTS_SERVICE_BIN;
 }
 
+// prefix: a command that runs the binary (setpriv …), or nothing.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            const std::filesystem::path& log) {
-  std::vector<std::string> argv_s{service_binary()};
+            const std::filesystem::path& log, const std::vector<std::string>& prefix = {}) {
+  std::vector<std::string> argv_s = prefix;
+  argv_s.push_back(service_binary());
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) {
@@ -176,16 +178,34 @@ std::optional<int> ServiceProcess::wait_exit(std::chrono::milliseconds timeout) 
   return exit_code_;
 }
 
-RunResult run_service_command(const std::vector<std::string>& args,
-                              std::map<std::string, std::string> env) {
+namespace {
+
+RunResult run_to_completion(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env,
+                            const std::vector<std::string>& prefix) {
   const auto log = unique_log();
   std::filesystem::remove(log);
-  pid_t pid = spawn(args, env, log);
+  pid_t pid = spawn(args, env, log, prefix);
   int status = 0;
   waitpid(pid, &status, 0);
   RunResult r{decode_status(status), read_file(log)};
   std::filesystem::remove(log);
   return r;
+}
+
+}  // namespace
+
+RunResult run_service_command(const std::vector<std::string>& args,
+                              std::map<std::string, std::string> env) {
+  return run_to_completion(args, env, {});
+}
+
+RunResult run_service_command_unprivileged(const std::vector<std::string>& args) {
+  if (geteuid() != 0) {
+    return run_to_completion(args, {}, {});
+  }
+  return run_to_completion(
+      args, {}, {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
 }
 
 ServiceProcess memory_service(std::vector<std::string> extra) {

@@ -55,6 +55,9 @@ struct RunResult {
 };
 RunResult run_service_command(const std::vector<std::string>& args,
                               std::map<std::string, std::string> env = {});
+// The same as a user whom file permissions bind: as root, through setpriv as nobody (65534);
+// otherwise as we are.
+RunResult run_service_command_unprivileged(const std::vector<std::string>& args);
 
 // Polls pred every 10 ms until it holds or the deadline passes.
 template <typename Pred>
