@@ -2,7 +2,8 @@
 // (http/framing.hpp) → Beast's request parser (the session's limits) → the real api::Router with
 // validation, a memory backend and store::Storage → response.
 // Traps on a response a client could not rely on: no Content-Type, a body that is not the JSON
-// the API documents, a status outside the documented set (500 means a handler threw).
+// the API documents (or, for a web file, not that file with its type), a status outside the
+// documented set (500 means a handler threw).
 // Each input gets its own stack, whose threads are joined before the input returns: libFuzzer's
 // leak check after an input then runs with none of our threads at work, and an input's outcome
 // does not depend on the inputs before it (docs/reliability.md, "the leak report").
@@ -29,6 +30,7 @@
 #include "service/metrics/metrics.hpp"
 #include "service/store/memory_backend.hpp"
 #include "service/store/storage.hpp"
+#include "service/web/assets.hpp"
 
 namespace {
 
@@ -119,6 +121,15 @@ void check(const api::Request& req, const api::Handled& handled) {
   }
   if (handled.route == api::Route::metrics && res.result() == bhttp::status::ok) {
     return;  // Prometheus text, not JSON
+  }
+  if (handled.route == api::Route::asset && res.result() == bhttp::status::ok) {
+    // An embedded web file (the widget, the moderation page): its own type and its own bytes.
+    const auto* asset = web::find(
+        std::string_view(req.target()).substr(0, std::string_view(req.target()).find('?')));
+    if (asset == nullptr || type != asset->content_type || res.body() != asset->body) {
+      fail("a web file answered with another type or body than its own", req, res);
+    }
+    return;
   }
   if (type != "application/json") {
     fail("Content-Type is not application/json", req, res);
